@@ -1,0 +1,387 @@
+"""Casualty figures in a sentence: how many, what happened to them, who they were.
+
+A figure is a number (digits, number words, "dozens") whose noun phrase names
+people ("22 security officials", "six of his guards") and whose verb says what
+happened ("killing ...", "... were killed", "injuring another").  Numbers that
+are times, distances, years, money or counts of places are not figures.
+
+The parser is deliberately shallow (a token window, no syntax tree): it
+recognises the constructions news reports use for tolls, and leaves a number
+out rather than guess.  Pure: text in, :class:`~geo.records.Figure` out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from geo.lexicon import Lexicon
+from geo.records import Figure
+
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*|[^\s\w]", re.UNICODE)
+
+_ONES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+#: Vague quantities, coded as ACLED does ("dozens" -> 12, "hundreds" -> 100)
+#: with the qualifier "about" so the vagueness stays visible.
+VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100}
+
+_QUALIFIERS = (
+    (("at", "least"), "at least"),
+    (("no", "fewer", "than"), "at least"),
+    (("more", "than"), "more than"),
+    (("upwards", "of"), "more than"),
+    (("over",), "more than"),
+    (("as", "many", "as"), "up to"),
+    (("up", "to"), "up to"),
+    (("fewer", "than"), "fewer than"),
+    (("less", "than"), "fewer than"),
+    (("an", "estimated"), "about"),
+    (("about",), "about"),
+    (("around",), "about"),
+    (("nearly",), "about"),
+    (("almost",), "about"),
+    (("approximately",), "about"),
+    (("roughly",), "about"),
+    (("some",), "about"),
+)
+_UNITS = {
+    "am", "pm", "a", "p", "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers",
+    "mile", "miles", "metre", "metres", "meter", "meters", "hour", "hours", "minute",
+    "minutes", "day", "days", "week", "weeks", "month", "months", "year", "years",
+    "percent", "per", "%", "million", "billion", "crore", "lakh", "times", "kg", "o'clock",
+}  # fmt: skip
+_MONTHS = {
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
+    "june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october",
+    "nov", "november", "dec", "december",
+}  # fmt: skip
+_KIND_WORDS = {
+    "killed": "killed", "killing": "killed", "kill": "killed", "kills": "killed",
+    "dead": "killed", "died": "killed", "die": "killed", "martyred": "killed",
+    "slain": "killed", "perished": "killed", "neutralized": "killed",
+    "neutralised": "killed", "eliminated": "killed", "lost": "killed",
+    "injured": "injured", "injuring": "injured", "wounded": "injured",
+    "wounding": "injured", "hurt": "injured",
+    "abducted": "abducted", "abducting": "abducted", "kidnapped": "abducted",
+    "kidnapping": "abducted", "hostage": "abducted",
+    "captured": "captured", "capturing": "captured", "arrested": "captured",
+    "freed": "freed", "freeing": "freed", "released": "freed", "releasing": "freed",
+    "escaped": "freed",
+}  # fmt: skip
+#: Words skipped between a noun phrase and its verb: "were also killed".
+_AUXILIARIES = {
+    "were", "was", "are", "is", "have", "has", "had", "been", "being", "be", "reportedly",
+    "also", "all", "later", "allegedly", "subsequently", "who", "being", "got", "their",
+}  # fmt: skip
+#: Words that end the noun phrase after a number.
+_NP_STOP = {
+    "and", "or", "including", "in", "on", "at", "during", "after", "before", "when", "while",
+    "as", "who", "that", "were", "was", "are", "is", "have", "has", "had", "from", "by",
+    "with", "since", "over", "across", "near", "to", "for", "into", "amid",
+}  # fmt: skip
+_SUBGROUP_CUES = {"including", "among", "comprising", "whom"}
+_ELLIPSIS_LEAD = {"the", "another", "further"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.casefold()
+
+
+@dataclass(frozen=True)
+class _Number:
+    first: int  # index of the first token (qualifier excluded)
+    last: int  # index after the last token of the number
+    low: int
+    high: int
+    qualifier: str
+    qualifier_first: int
+
+
+def tokenize(text: str) -> list[_Token]:
+    """Split text into word, number and punctuation tokens with offsets."""
+    return [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def word_value(word: str) -> int | None:
+    """Return the value of a number word ("seven", "twenty-two"), else None."""
+    word = word.casefold()
+    if word in _ONES:
+        return _ONES[word]
+    if word in _TENS:
+        return _TENS[word]
+    parts = word.split("-")
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _ONES and _ONES[parts[1]] < 10:
+        return _TENS[parts[0]] + _ONES[parts[1]]
+    return None
+
+
+def _number_at(tokens: list[_Token], i: int) -> tuple[int, int, int, bool] | None:
+    """Parse a number starting at token i: (low, high, next index, vague)."""
+    tok = tokens[i]
+    if tok.text[0].isdigit():
+        if "." in tok.text:
+            return None
+        value = int(tok.text.replace(",", ""))
+        j = i + 1
+        # Ranges: "37-70", "37 to 70".
+        if j + 1 < len(tokens) and tokens[j].text in ("-", "–", "to") and tokens[j + 1].text.isdigit():
+            high = int(tokens[j + 1].text)
+            if high > value:
+                return value, high, j + 2, False
+        return value, value, j, False
+    if tok.low == "a" and i + 1 < len(tokens) and tokens[i + 1].low == "dozen":
+        return 12, 12, i + 2, False
+    if tok.low in VAGUE_NUMBERS:
+        return VAGUE_NUMBERS[tok.low], VAGUE_NUMBERS[tok.low], i + 1, True
+    value = word_value(tok.text)
+    if value is None:
+        return None
+    j = i + 1
+    if j < len(tokens) and tokens[j].low == "hundred":
+        value *= 100
+        j += 1
+        if j + 1 < len(tokens) and tokens[j].low == "and" and word_value(tokens[j + 1].text):
+            value += word_value(tokens[j + 1].text) or 0
+            j += 2
+    return value, value, j, False
+
+
+def _qualifier_before(tokens: list[_Token], i: int) -> tuple[str, int]:
+    for words, label in _QUALIFIERS:
+        n = len(words)
+        if i - n >= 0 and tuple(t.low for t in tokens[i - n : i]) == words:
+            return label, i - n
+    return "", i
+
+
+def _is_not_a_count(tokens: list[_Token], first: int, nxt: int, value: int) -> bool:
+    """Times, distances, money, years and dates are not casualty counts."""
+    after = tokens[nxt].low if nxt < len(tokens) else ""
+    after2 = tokens[nxt + 1].low if nxt + 1 < len(tokens) else ""
+    before = tokens[first - 1].low if first > 0 else ""
+    if after in _UNITS or (after == "-" and after2 in _UNITS) or after == ".":
+        return after != "." or after2 in ("m",)
+    if before in ("$", "rs", "no", "pkr", "£", "€") or before in _MONTHS or after in _MONTHS:
+        return True
+    return 1900 <= value <= 2100 and tokens[first].text.isdigit()
+
+
+def _find_numbers(tokens: list[_Token]) -> list[_Number]:
+    numbers: list[_Number] = []
+    i = 0
+    while i < len(tokens):
+        parsed = _number_at(tokens, i)
+        if parsed is None:
+            i += 1
+            continue
+        low, high, nxt, vague = parsed
+        if _is_not_a_count(tokens, i, nxt, low):
+            i = nxt
+            continue
+        qualifier, qfirst = _qualifier_before(tokens, i)
+        if vague and not qualifier:
+            qualifier = "about"
+        numbers.append(_Number(i, nxt, low, high, qualifier, qfirst))
+        i = nxt
+    return numbers
+
+
+def _role_in(tokens: list[_Token], start: int, lexicon: Lexicon) -> tuple[str | None, int]:
+    """Find the head role noun of the phrase starting at ``start``.
+
+    Returns the role and the index after the phrase.  The last role word
+    wins ("members of Pakistan's law enforcement agencies" -> security); the
+    phrase runs to the first stop word, verb or punctuation.
+    """
+    role = None
+    j = start
+    limit = min(len(tokens), start + 7)
+    while j < limit:
+        tok = tokens[j]
+        if tok.low in _NP_STOP or tok.low in _KIND_WORDS or not tok.text[0].isalnum():
+            break
+        for n in range(lexicon.max_role_words, 0, -1):
+            words = " ".join(t.low for t in tokens[j : j + n])
+            if len(tokens[j : j + n]) == n and words in lexicon.roles:
+                role = lexicon.roles[words]
+                j += n - 1
+                break
+        j += 1
+    return role, (j if role else start)
+
+
+def _kind_before(tokens: list[_Token], i: int) -> str | None:
+    """The verb right before a number or its qualifier: "killing 197 ...", "freed more than 30"."""
+    j = i - 1
+    while j >= 0 and tokens[j].low in ("the", "a", "further", "another", "have", "had", "to"):
+        j -= 1
+    return _KIND_WORDS.get(tokens[j].low) if j >= 0 else None
+
+
+def _kind_after(tokens: list[_Token], j: int) -> str | None:
+    """The verb after a noun phrase: "... were also killed", "... died"."""
+    while j < len(tokens) and tokens[j].low in _AUXILIARIES:
+        j += 1
+    if j < len(tokens):
+        if tokens[j].low == "taken" and j + 1 < len(tokens) and tokens[j + 1].low == "hostage":
+            return "abducted"
+        return _KIND_WORDS.get(tokens[j].low)
+    return None
+
+
+def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure]:
+    """Return the casualty figures of one sentence, in order.
+
+    Offsets are shifted by ``offset`` (the sentence's start in its article).
+    """
+    tokens = tokenize(text)
+    numbers = _find_numbers(tokens)
+    figures: list[Figure] = []
+    pending: list[tuple[_Number, str, int]] = []  # listed figures waiting for a verb
+    previous: Figure | None = None
+    prev_end = 0
+    in_subgroup = False
+    for num in numbers:
+        between = [t.low for t in tokens[prev_end : num.qualifier_first]]
+        role, np_end = _role_in(tokens, num.last, lexicon)
+        # "11 people including five men, three women and ...": the parts of a
+        # figure already counted, not more people.
+        listed = all(w in (",", "and") for w in between)
+        in_subgroup = previous is not None and (
+            bool(set(between) & _SUBGROUP_CUES) or (in_subgroup and listed)
+        )
+        if in_subgroup:
+            prev_end = max(np_end, num.last)
+            continue
+        if role == "unspecified" and tokens[np_end - 1].low == "others" and previous:
+            role = previous.role
+        kind = _kind_before(tokens, num.qualifier_first)
+        lead = tokens[num.qualifier_first - 1].low if num.qualifier_first else ""
+        if role is None:
+            figure = _bare_number(tokens, num, previous, lead, kind)
+            if figure is None:
+                continue
+            kind, role, np_end = figure
+        if kind is None and lead in ("and", ",") and previous is not None:
+            kind = previous.kind if prev_end >= num.qualifier_first - 2 else None
+        if kind is None:
+            kind = _kind_after(tokens, np_end)
+        if kind is None:
+            # Only a figure that a list carries on from can wait for the verb:
+            # "17 members ... and 31 civilians were killed".
+            follows = [t.low for t in tokens[np_end : np_end + 1]]
+            pending = [*pending, (num, role, np_end)] if follows in (["and"], [","]) else []
+            prev_end = np_end
+            continue
+        for waiting, waiting_role, waiting_end in [*pending, (num, role, np_end)]:
+            previous = _make_figure(tokens, text, offset, waiting, kind, waiting_role, waiting_end)
+            figures.append(previous)
+        pending = []
+        prev_end = np_end
+    figures.extend(_toll_figures(tokens, text, offset, figures))
+    figures.extend(_another(tokens, text, offset, figures))
+    return sorted(figures, key=lambda f: f.start_char)
+
+
+def _bare_number(
+    tokens: list[_Token], num: _Number, previous: Figure | None, lead: str, kind: str | None
+) -> tuple[str, str, int] | None:
+    """A number without a role noun: "the 41 on Friday", "10 dead", or nothing."""
+    after = tokens[num.last].low if num.last < len(tokens) else ""
+    if after in _KIND_WORDS and after not in ("kill", "kills", "lost"):
+        return _KIND_WORDS[after], "unspecified", num.last + 1
+    if previous is not None and lead in _ELLIPSIS_LEAD and (
+        not after or not after.isalpha() or after in _NP_STOP
+    ):
+        return kind or previous.kind, previous.role, num.last
+    if after in ("were", "was") and _kind_after(tokens, num.last):
+        # "... and two were taken hostage": people, of the role just named.
+        return kind, previous.role if previous else "unspecified", num.last
+    return None
+
+
+def _make_figure(
+    tokens: list[_Token], text: str, offset: int, num: _Number, kind: str, role: str, end: int
+) -> Figure:
+    start_char = tokens[num.qualifier_first].start
+    end_char = tokens[max(end, num.last) - 1].end
+    return Figure(
+        kind=kind,  # type: ignore[arg-type]
+        role=role,  # type: ignore[arg-type]
+        low=num.low,
+        high=num.high,
+        qualifier=num.qualifier,  # type: ignore[arg-type]
+        start_char=offset + start_char,
+        end_char=offset + end_char,
+        text=text[start_char:end_char],
+    )
+
+
+_TOLL = re.compile(
+    r"\b(?:death toll|toll|number of (?:dead|deaths|fatalities|(?P<role>\w+) killed)|"
+    r"total (?:number )?of (?P<role2>\w+) killed)\b[^.;]*?\b(?:rose|risen|climbed|jumped|"
+    r"reached|stood|stands|increased|is|was|to|at)\s+(?:to\s+|at\s+)?"
+    r"(?P<qual>at least |more than |over |nearly |about )?(?P<n>\d[\d,]*)\b",
+    re.IGNORECASE,
+)
+
+
+def _toll_figures(
+    tokens: list[_Token], text: str, offset: int, found: list[Figure]
+) -> list[Figure]:
+    """Running totals: "the death toll rose to 58", "the number of militants killed reached 133"."""
+    del tokens
+    out = []
+    taken = {(f.start_char, f.end_char) for f in found}
+    for m in _TOLL.finditer(text):
+        start, end = m.start("n"), m.end("n")
+        if any(s <= offset + start < e for s, e in taken):
+            continue
+        role_word = (m.group("role") or m.group("role2") or "").casefold()
+        role = {"militants": "militant", "insurgents": "militant", "civilians": "civilian",
+                "soldiers": "security", "terrorists": "militant"}.get(role_word, "unspecified")  # fmt: skip
+        value = int(m.group("n").replace(",", ""))
+        qual = {"at least ": "at least", "more than ": "more than", "over ": "more than",
+                "nearly ": "about", "about ": "about"}.get((m.group("qual") or "").casefold(), "")  # fmt: skip
+        out.append(
+            Figure("killed", role, value, value, qual, offset + m.start(), offset + end,  # type: ignore[arg-type]
+                   text[m.start() : end])  # fmt: skip
+        )
+    return out
+
+
+def _another(tokens: list[_Token], text: str, offset: int, found: list[Figure]) -> list[Figure]:
+    """"killing one soldier and injuring another": one more, of the same role."""
+    out = []
+    for i, tok in enumerate(tokens[1:], start=1):
+        if tok.low != "another" or tokens[i - 1].low not in _KIND_WORDS:
+            continue
+        nxt = tokens[i + 1].low if i + 1 < len(tokens) else ""
+        if nxt.isalpha() and nxt not in _NP_STOP:
+            continue  # "another attack": not a person
+        before = [f for f in found if f.end_char <= offset + tok.start]
+        if not before:
+            continue
+        kind = _KIND_WORDS[tokens[i - 1].low]
+        start = tokens[i - 1].start
+        out.append(
+            Figure(kind, before[-1].role, 1, 1, "", offset + start, offset + tok.end,  # type: ignore[arg-type]
+                   text[start : tok.end])  # fmt: skip
+        )
+    return out

@@ -1,0 +1,187 @@
+"""Incidents: reports of one event merged across articles, figures reconciled.
+
+Merging.  Reports at the same place whose dates lie within a day of each
+other (ranges count by their nearest end) are one incident.  An undated
+report joins the place's only dated incident; a district-level report ("in
+Mastung district") joins the one town incident of that district; a
+neighbourhood coded to its town joins the town's incident.
+
+Reconciling.  For each (figure, role) of an incident, every article's
+highest figure is its running total; across articles ``low`` is the lowest,
+``high`` the highest, and ``best`` the figure of the most recently published
+article (tolls rise as counts come in), ties going to the higher figure.
+Claims by a party to the fight are kept beside these, never folded in.
+Pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from geo.records import Claim, Incident, Place, Report
+
+#: Reports this many days apart at one place are still one incident.
+MERGE_DAYS = 1
+_NO_DATE = dt.date.min
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A reconciled figure: lowest, best and highest credible values."""
+
+    low: int
+    best: int
+    high: int
+
+
+def merge_reports(reports: Iterable[Report]) -> list[Incident]:
+    """Merge per-article reports into incidents (see the module docstring)."""
+    reports = sorted(reports, key=_report_order)
+    clusters: list[list[Report]] = []
+    for report in reports:
+        if report.event_date is None or report.place.kind != "town":
+            continue
+        _add_to_cluster(clusters, report, _same_place(report.place))
+    for report in reports:
+        if report.event_date is not None and report.place.kind == "town":
+            continue
+        target = _host_cluster(clusters, report)
+        if target is not None:
+            target.append(report)
+        else:
+            _add_to_cluster(clusters, report, _same_place(report.place))
+    return sorted((_incident(c) for c in clusters), key=lambda i: i.incident_id)
+
+
+def _report_order(report: Report) -> tuple:
+    return (report.place.place_id, report.event_date or _NO_DATE, report.article_id)
+
+
+def _same_place(place: Place):
+    return lambda other: other.place_id == place.place_id
+
+
+def _add_to_cluster(clusters: list[list[Report]], report: Report, same) -> None:
+    for cluster in clusters:
+        if same(cluster[0].place) and _near_in_time(cluster, report):
+            cluster.append(report)
+            return
+    clusters.append([report])
+
+
+def _near_in_time(cluster: list[Report], report: Report) -> bool:
+    if report.event_date is None:
+        return all(r.event_date is None for r in cluster)
+    dated = [r for r in cluster if r.event_date is not None]
+    return bool(dated) and any(_days_apart(r, report) <= MERGE_DAYS for r in dated)
+
+
+def _days_apart(a: Report, b: Report) -> int:
+    a0, a1 = a.event_date, _end(a)
+    b0, b1 = b.event_date, _end(b)
+    assert a0 and a1 and b0 and b1
+    if a1 < b0:
+        return (b0 - a1).days
+    if b1 < a0:
+        return (a0 - b1).days
+    return 0
+
+
+def _end(report: Report) -> dt.date | None:
+    """A range report ("29 and 30 January") ends on its last day."""
+    return report.date_end or report.event_date
+
+
+def _host_cluster(clusters: list[list[Report]], report: Report) -> list[Report] | None:
+    """The one dated town incident an undated, district or locality report belongs to."""
+    place = report.place
+    if place.kind == "town":
+        hosts = [c for c in clusters if c[0].place.place_id == place.place_id]
+    elif place.kind == "district":
+        hosts = [
+            c for c in clusters if c[0].place.kind == "town" and c[0].place.admin2 == place.admin2
+        ]
+    else:  # a neighbourhood, coded to its town's point
+        hosts = [
+            c
+            for c in clusters
+            if c[0].place.kind == "town"
+            and (c[0].place.latitude, c[0].place.longitude) == (place.latitude, place.longitude)
+        ]
+    if report.event_date is not None:
+        hosts = [c for c in hosts if _near_in_time(c, report)]
+    return hosts[0] if len(hosts) == 1 else None
+
+
+def incident_id(place: Place, date: dt.date | None) -> str:
+    """A stable id from the place and the date: re-runs keep their ids."""
+    key = f"{place.place_id}|{date.isoformat() if date else 'undated'}"
+    return "I" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def _incident(cluster: list[Report]) -> Incident:
+    towns = [r for r in cluster if r.place.kind == "town"] or cluster
+    place = towns[0].place
+    # A date stated for the day outweighs one read off a range ("29 and 30 January").
+    exact = [r for r in cluster if r.event_date is not None and r.date_end is None]
+    dates = Counter(r.event_date for r in exact or cluster if r.event_date is not None)
+    date = min(dates, key=lambda d: (-dates[d], d)) if dates else None
+    precisions = {r.date_precision for r in cluster if r.event_date is not None}
+    precision = "unknown" if date is None else ("day" if precisions == {"day"} else "range")
+    types = {t for r in cluster for t in r.attack_types}
+    if len(types) > 1:
+        types.discard("other")
+    notes = []
+    if len(dates) > 1:
+        notes.append("sources differ on the date: " + ", ".join(d.isoformat() for d in sorted(dates)))
+    if any(r.place.kind == "district" for r in cluster) and place.kind != "district":
+        notes.append("some sources name only the district")
+    return Incident(
+        incident_id=incident_id(place, date),
+        place=place,
+        event_date=date,
+        date_precision=precision,  # type: ignore[arg-type]
+        attack_types=tuple(sorted(types)),
+        targets=tuple(dict.fromkeys(t for r in cluster for t in r.targets)),
+        article_ids=tuple(sorted({r.article_id for r in cluster})),
+        claim_ids=tuple(dict.fromkeys(c for r in cluster for c in r.claim_ids)),
+        notes=tuple(notes),
+    )
+
+
+def reconcile(
+    claims: Sequence[Claim], *, published: Mapping[str, dt.date | None]
+) -> dict[tuple[str, str], Estimate]:
+    """Reconcile the non-party claims of one incident per (figure, role).
+
+    ``published`` maps article ids to publication dates (None sorts oldest).
+    """
+    per_article: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
+    for claim in claims:
+        if claim.claimant_kind == "party":
+            continue
+        key = (claim.figure, claim.role)
+        low, high = per_article[key].get(claim.article_id, (0, 0))
+        per_article[key][claim.article_id] = (
+            max(low, claim.value_low),
+            max(high, claim.value_high),
+        )
+    estimates = {}
+    for key, by_article in per_article.items():
+        latest = max(by_article, key=lambda a: (published.get(a) or _NO_DATE, by_article[a]))
+        estimates[key] = Estimate(
+            low=min(v[0] for v in by_article.values()),
+            best=by_article[latest][0],
+            high=max(v[1] for v in by_article.values()),
+        )
+    return estimates
+
+
+def assign_incidents(claims: Iterable[Claim], incidents: Iterable[Incident]) -> list[Claim]:
+    """Return the claims with ``incident_id`` set from the incidents that hold them."""
+    owner = {cid: inc.incident_id for inc in incidents for cid in inc.claim_ids}
+    return [replace(c, incident_id=owner.get(c.claim_id, "")) for c in claims]

@@ -1,0 +1,81 @@
+"""The curated word lists of ``data/``, compiled once and passed to the stages.
+
+The lexicons are facts the project maintains (attack-type triggers, role
+nouns, claimant patterns), kept as data so that analysts can extend them
+without touching code.  :func:`load_lexicon` reads them; nothing here reads
+files at import time.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.records import ATTACK_TYPES, ROLES
+
+PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+_CLAIMANT_KINDS = ("official", "party", "independent", "unattributed")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled trigger, role and claimant tables."""
+
+    triggers: tuple[tuple[str | None, re.Pattern[str]], ...]
+    roles: dict[str, str]
+    claimants: tuple[tuple[re.Pattern[str], str, str], ...]
+
+    @property
+    def max_role_words(self) -> int:
+        """Return the longest role entry, in words."""
+        return max((len(w.split()) for w in self.roles), default=1)
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """Read a ``#``-commented CSV, returning (line number, row) pairs."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        numbered = [(n, line) for n, line in enumerate(handle, start=1) if not line.startswith("#")]
+    reader = csv.DictReader(line for _, line in numbered)
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{path}: header must name {', '.join(required)}; missing {missing}")
+    rows = list(reader)
+    # DictReader consumed the header line first; data lines follow in order.
+    return [(numbered[i + 1][0], row) for i, row in enumerate(rows)]
+
+
+def _compile(pattern: str, path: Path, line: int) -> re.Pattern[str]:
+    try:
+        return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"{path} line {line}: bad pattern {pattern!r}: {exc}") from None
+
+
+def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
+    """Read ``attack_types.csv``, ``roles.csv`` and ``claimants.csv``."""
+    triggers = []
+    path = data_dir / "attack_types.csv"
+    for line, row in _rows(path, ("attack_type", "pattern")):
+        kind = row["attack_type"].strip() or None
+        if kind is not None and kind not in ATTACK_TYPES:
+            raise ValueError(
+                f"{path} line {line}: attack_type {kind!r} is not one of {', '.join(ATTACK_TYPES)}"
+            )
+        triggers.append((kind, _compile(row["pattern"], path, line)))
+    roles: dict[str, str] = {}
+    path = data_dir / "roles.csv"
+    for line, row in _rows(path, ("role", "word")):
+        if row["role"] not in ROLES:
+            raise ValueError(f"{path} line {line}: role {row['role']!r} is not one of {ROLES}")
+        roles[row["word"].strip().casefold()] = row["role"]
+    claimants = []
+    path = data_dir / "claimants.csv"
+    for line, row in _rows(path, ("pattern", "claimant", "kind")):
+        if row["kind"] not in _CLAIMANT_KINDS:
+            raise ValueError(
+                f"{path} line {line}: kind {row['kind']!r} is not one of {_CLAIMANT_KINDS}"
+            )
+        claimants.append((_compile(row["pattern"], path, line), row["claimant"], row["kind"]))
+    return Lexicon(tuple(triggers), roles, tuple(claimants))

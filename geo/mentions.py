@@ -1,0 +1,180 @@
+"""Mentions: what each sentence of an article says, before any judgement.
+
+For every sentence: the places it names (resolved through the gazetteer, each
+with the role the sentence gives it: where something happened, where
+someone came from, a dateline...), the attack-type triggers, the casualty
+figures, the dates, who is quoted, and whether it tells of earlier events.
+Deciding which of this makes an incident is the job of :mod:`geo.claims`.
+Pure: an article and the loaded gazetteer and lexicon in, mentions out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from geo.claimants import find_claimant
+from geo.dates import find_dates, is_background
+from geo.figures import find_figures
+from geo.gazetteer import Gazetteer, Spot
+from geo.lexicon import Lexicon
+from geo.records import Article, Mention, Place, PlaceMention, PlaceRole, Sentence, Trigger
+from geo.text import split_sentences
+
+#: National capitals that reporting uses for their governments.
+GOVERNMENT_SEATS = {"islamabad", "new delhi", "delhi", "beijing", "kabul", "tehran", "washington"}
+_GOVERNMENT_NEXT = re.compile(
+    r"^(?:['’]s\b|-|\s+(?:has|have|had|is|was|says|said|accused|accuses|alleged|alleges|"
+    r"blamed|blames|denied|denies|rejected|rejects|should|must|will|would|and\s+\w+\s+(?:have|"
+    r"accused|blame)))",
+    re.IGNORECASE,
+)
+_ORIGIN_BEFORE = re.compile(r"\b(?:from|native of|hailing from|hailed from)\s+(?:the\s+)?$", re.I)
+_ORIGIN_AFTER = re.compile(r"^\s*(?:resident|residents|native|natives|-born|-origin)\b", re.I)
+_BASE_AFTER = re.compile(r"^\s*-?\s*based\b", re.I)
+_TRAIN_AFTER = re.compile(r"^\s+(?:Mail|Express)\b")
+_DESTINATION_BEFORE = re.compile(
+    r"\b(?:bound for|heading (?:to|for)|headed (?:to|for)|en route to|on (?:its|their|the) way "
+    r"to|travell?ing to|taken to|shifted to|moved to|brought to|transported to|flown to)\s+$",
+    re.I,
+)
+_DATELINE_AFTER = re.compile(r"^\s*(?:[-–—:(]|,\s+[A-Z][a-z]+\s+\d)")
+_MAPPABLE_KINDS = ("town", "locality", "district", "tehsil")
+
+
+def extract_mentions(
+    article: Article,
+    *,
+    gazetteer: Gazetteer,
+    lexicon: Lexicon,
+    sentences: Sequence[Sentence] | None = None,
+) -> list[Mention]:
+    """Return one :class:`~geo.records.Mention` per sentence of ``article``."""
+    sentences = list(sentences if sentences is not None else split_sentences(article))
+    spots = [gazetteer.spot(s.text, offset=s.start_char) for s in sentences]
+    context = _article_places(gazetteer, spots)
+    reference = article.published or _latest_explicit_date(sentences)
+    mentions: list[Mention] = []
+    previous_date: dt.date | None = None
+    for sentence, sentence_spots in zip(sentences, spots, strict=True):
+        places = tuple(
+            _place_mention(article, sentence, spot, gazetteer.resolve(spot, near=context))
+            for spot in sentence_spots
+        )
+        dates = [
+            d
+            for d in find_dates(sentence.text, anchor=article.published, previous=previous_date)
+            if d.is_event and d.date is not None
+        ]
+        first = dates[0] if dates else None
+        background = is_background(sentence.text, reference=reference) or is_caption(
+            sentence.text
+        )
+        if first is not None and not background:
+            previous_date = first.date
+        mentions.append(
+            Mention(
+                article_id=article.article_id,
+                sentence=sentence,
+                places=places,
+                triggers=find_triggers(sentence.text, lexicon, offset=sentence.start_char),
+                figures=tuple(find_figures(sentence.text, lexicon, offset=sentence.start_char)),
+                event_date=first.date if first else None,
+                date_end=first.end if first else None,
+                date_precision=("range" if first.end else "day") if first else "unknown",
+                claimant=find_claimant(sentence.text, lexicon),
+                background=background,
+            )
+        )
+    return mentions
+
+
+_CAPTION = re.compile(
+    r"\bin [A-Z][\w’' -]+, (?:Pakistan|Balochistan)(?:,| on)? (?:on )?"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:, \d{4})?\.?"
+    r"(?:\s+(?:File|Photo|Image|REUTERS|AFP|AP)\b.*)?\s*$"
+)
+
+
+def is_caption(text: str) -> bool:
+    """True for a photo caption ("... in Quetta, Pakistan, February 1, 2026. REUTERS").
+
+    Captions describe a picture taken after the events; their dates and
+    places are not the story's, so they are kept out like history.
+    """
+    return bool(_CAPTION.search(text))
+
+
+def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trigger, ...]:
+    """Return attack-type triggers, longest first where two overlap."""
+    found: list[Trigger] = []
+    for attack_type, pattern in lexicon.triggers:
+        for m in pattern.finditer(text):
+            found.append(Trigger(attack_type, offset + m.start(), offset + m.end(), m.group()))
+    found.sort(key=lambda t: (t.start_char, -(t.end_char - t.start_char)))
+    kept: list[Trigger] = []
+    for trigger in found:
+        if kept and trigger.start_char < kept[-1].end_char:
+            # An overlapping specific type refines a generic one, never the reverse.
+            if kept[-1].attack_type is None and trigger.attack_type is not None:
+                kept[-1] = trigger
+            continue
+        kept.append(trigger)
+    return tuple(kept)
+
+
+def is_mappable(mention: PlaceMention) -> bool:
+    """True for an in-region town, locality or district named as an incident place."""
+    place = mention.place
+    return mention.role == "incident" and place.in_region and place.kind in _MAPPABLE_KINDS
+
+
+def _article_places(gazetteer: Gazetteer, spots: list[list[Spot]]) -> list[Place]:
+    """Unambiguous in-region places of the article, to settle ambiguous ones."""
+    places = []
+    for spot in (s for sentence in spots for s in sentence):
+        ranked = gazetteer.rank(spot.candidates)
+        if len(ranked) == 1 and ranked[0].in_region and ranked[0].kind == "town":
+            places.append(ranked[0])
+    return places
+
+
+def _latest_explicit_date(sentences: Sequence[Sentence]) -> dt.date | None:
+    """Without a publication date, the latest full date in the text dates the article."""
+    dates = [
+        d.date
+        for s in sentences
+        for d in find_dates(s.text, anchor=None)
+        if d.date is not None
+    ]
+    return max(dates) if dates else None
+
+
+def _place_mention(article: Article, sentence: Sentence, spot: Spot, place: Place) -> PlaceMention:
+    local_start = spot.start - sentence.start_char
+    local_end = spot.end - sentence.start_char
+    role = place_role(sentence.text, local_start, local_end, place, first=sentence.index == 0)
+    return PlaceMention(article.article_id, spot.start, spot.end, spot.surface, place, role)
+
+
+def place_role(text: str, start: int, end: int, place: Place, *, first: bool = False) -> PlaceRole:
+    """What a sentence uses a place name for, from the words around it."""
+    before, after, surface = text[:start], text[end:], text[start:end]
+    if place.kind in ("country", "province"):
+        return "area"
+    if surface.isupper() and len(surface) > 3 and _DATELINE_AFTER.match(after) and (
+        first or not before.strip()
+    ):
+        return "dateline"
+    if surface.casefold() in GOVERNMENT_SEATS and _GOVERNMENT_NEXT.match(after):
+        return "government"
+    if _BASE_AFTER.match(after):
+        return "base"
+    if _TRAIN_AFTER.match(after):
+        return "train"
+    if _ORIGIN_BEFORE.search(before) or _ORIGIN_AFTER.match(after):
+        return "origin"
+    if _DESTINATION_BEFORE.search(before):
+        return "destination"
+    return "incident"
