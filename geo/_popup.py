@@ -43,7 +43,6 @@ ROLE_NOUNS: dict[str, str] = {
     "civilian": "Civilians",
     "security": "Security personnel",
     "militant": "Militants",
-    "unspecified": "People (role not stated)",
 }
 
 #: Claims are listed figure by figure, role by role, in the records' order.
@@ -64,11 +63,11 @@ STYLESHEET = """<style>
 .im-box {position: fixed; z-index: 9999; background: rgba(255,255,255,0.93);
   border: 1px solid #999; border-radius: 4px; padding: 6px 8px;
   font: 12px/1.35 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3);}
-.im-legend {bottom: 24px; left: 10px; max-width: 240px;}
+.im-legend {bottom: 40px; left: 10px; max-width: 240px;}
 .im-legend .im-swatch {display: inline-block; width: 11px; height: 11px;
   border-radius: 50%; margin-right: 5px; vertical-align: middle;
   border: 1px solid #555;}
-.im-panel {top: 80px; left: 54px; max-width: 340px; max-height: 45%;
+.im-panel {top: 10px; left: 54px; max-width: 340px; max-height: 45%;
   overflow-y: auto;}
 .im-box h4 {margin: 0 0 4px; font-size: 13px;}
 .im-box h5 {margin: 6px 0 2px; font-size: 12px;}
@@ -343,8 +342,8 @@ def _figure_list(claims: Sequence[Mapping[str, Any]]) -> str:
     for claim in sort_claims(claims):
         key = (text_of(claim.get("figure")), text_of(claim.get("role")))
         entry = (
-            int_or_none(claim.get("value_high")) or 0,
-            int_or_none(claim.get("value_low")) or 0,
+            int_or_none(claim.get("value_high")),
+            int_or_none(claim.get("value_low")),
             text_of(claim.get("qualifier")),
             text_of(claim.get("claimant")) or "unattributed",
         )
@@ -353,9 +352,15 @@ def _figure_list(claims: Sequence[Mapping[str, Any]]) -> str:
             outlets.add(text_of(claim.get("outlet")))
     items = []
     for (figure, role), entries in groups.items():
-        label = f"{ROLE_NOUNS.get(role, role.capitalize())} {figure}"
+        if role in ROLE_NOUNS:
+            label = f"{ROLE_NOUNS[role]} {figure}"
+        else:
+            label = f"{figure.capitalize()}, role not stated"
         # Largest figure first; ties by claimant so the order never depends on input order.
-        ordered = sorted(entries.items(), key=lambda item: (-item[0][0], -item[0][1], item[0][3]))
+        ordered = sorted(
+            entries.items(),
+            key=lambda item: (-(item[0][0] or -1), -(item[0][1] or -1), item[0][2], item[0][3]),
+        )
         values = []
         for (high, low, qualifier, claimant), outlets in ordered:
             source = claimant + (f" — {', '.join(sorted(outlets))}" if outlets else "")

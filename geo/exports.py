@@ -265,7 +265,10 @@ def _table(frame: Any, columns: Sequence[str], what: str, *, key: str) -> pd.Dat
 def _column(series: pd.Series, name: str, what: str) -> pd.Series:
     values = series.reset_index(drop=True)
     if name in _FLOAT_COLUMNS:
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        try:
+            numbers = pd.to_numeric(values).astype("float64")
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{what} column {name!r} must hold numbers or NaN: {error}") from error
         return numbers.round(COORDINATE_DECIMALS)
     if name in _INT_COLUMNS:
         try:

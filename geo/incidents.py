@@ -130,8 +130,7 @@ def _incident(cluster: list[Report]) -> Incident:
     exact = [r for r in cluster if r.event_date is not None and r.date_end is None]
     dates = Counter(r.event_date for r in exact or cluster if r.event_date is not None)
     date = min(dates, key=lambda d: (-dates[d], d)) if dates else None
-    precisions = {r.date_precision for r in cluster if r.event_date is not None}
-    precision = "unknown" if date is None else ("day" if precisions == {"day"} else "range")
+    precision = "unknown" if date is None else ("day" if exact else "range")
     types = {t for r in cluster for t in r.attack_types}
     if len(types) > 1:
         types.discard("other")

@@ -14,8 +14,9 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import branca.element
 import folium
 import geopandas as gpd
 import numpy as np
@@ -80,7 +81,9 @@ SIMPLIFY_TOLERANCE = 0.01
 #: Decimals kept in district coordinates (~10 m), again for size.
 DISTRICT_DECIMALS = 4
 POPUP_MAX_WIDTH = 480
-BASEMAP: xyzservices.TileProvider = xyzservices.providers.CartoDB.Positron
+#: OpenStreetMap's standard tiles: free to view without a key (CARTO now asks
+#: for one), with the attribution xyzservices carries.
+BASEMAP: xyzservices.TileProvider = xyzservices.providers.OpenStreetMap.Mapnik
 
 #: Columns render_map reads; the export schema (geo.exports) has more.
 _INCIDENT_NEEDS = (
@@ -168,9 +171,8 @@ def render_map(
         Add a basemap; ``False`` draws no tile layer (plain mode).
     basemap : xyzservices.TileProvider, optional
         The basemap when ``tiles`` is true; default :data:`BASEMAP`
-        (CartoDB Positron).  CARTO now asks for an API key, and xyzservices
-        warns when none is set: pass ``BASEMAP(apikey=...)`` or another
-        provider, e.g. ``xyzservices.providers.OpenStreetMap.Mapnik``.
+        (OpenStreetMap).  Any ``xyzservices.providers`` entry works, e.g.
+        ``CartoDB.Positron(apikey=...)``.
     title : str, default "Incidents"
         Shown in the legend and as the page title.
 
@@ -190,7 +192,7 @@ def render_map(
     _check_inputs(incidents, claims, districts, articles)
     points, unmapped = _split_unmapped(incidents)
     m = _base_map(points, basemap=(basemap or BASEMAP) if tiles else None)
-    m.get_root().title = _popup.esc(title)
+    cast(branca.element.Figure, m.get_root()).title = _popup.esc(title)
     m.add_child(_popup.Raw(head=_popup.STYLESHEET), name="incidentmap_style")
     if districts is not None:
         _district_layer(districts, incidents).add_to(m)
@@ -299,16 +301,19 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _split_unmapped(incidents: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Return the incidents with coordinates (sorted by id) and how many lack them."""
-    lat = pd.to_numeric(incidents["latitude"], errors="coerce")
-    lon = pd.to_numeric(incidents["longitude"], errors="coerce")
+    try:
+        lat = pd.to_numeric(incidents["latitude"]).astype(float)
+        lon = pd.to_numeric(incidents["longitude"]).astype(float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"incidents latitude/longitude must be numbers or NaN: {error}") from error
     has = (lat.notna() & lon.notna()).to_numpy()
     unmapped = int((~has).sum())
     if unmapped:
         ids = sorted(map(str, incidents.loc[~has, "incident_id"]))
         logger.warning("%d incident(s) without coordinates left off the map: %s", unmapped, ids)
     points = pd.DataFrame(incidents.loc[has]).copy()
-    points["latitude"] = lat[has].astype(float)
-    points["longitude"] = lon[has].astype(float)
+    points["latitude"] = lat.to_numpy()[has]
+    points["longitude"] = lon.to_numpy()[has]
     order = np.argsort(points["incident_id"].astype(str).to_numpy(), kind="stable")
     return points.iloc[order], unmapped
 
@@ -338,6 +343,8 @@ def _districts_to_show(districts: gpd.GeoDataFrame, incidents: pd.DataFrame) -> 
                 sorted(provinces),
             )
             shown = districts
+    # Leaflet cannot draw a feature without a geometry.
+    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
     shown = shown.sort_values(["admin1", "admin2"], kind="stable")
     geometry = shown.geometry.simplify(SIMPLIFY_TOLERANCE, preserve_topology=True)
     geometry = shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, DISTRICT_DECIMALS))
@@ -381,7 +388,7 @@ def _base_map(points: pd.DataFrame, *, basemap: xyzservices.TileProvider | None)
 def _district_layer(districts: gpd.GeoDataFrame, incidents: pd.DataFrame) -> folium.GeoJson:
     shown = _districts_to_show(districts, incidents)
     return folium.GeoJson(
-        shown.to_geo_dict(show_bbox=False, drop_id=True),
+        shown.to_geo_dict(show_bbox=False, drop_id=False),
         name="Districts",
         style_function=_district_style,
         tooltip=folium.GeoJsonTooltip(

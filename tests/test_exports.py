@@ -321,3 +321,11 @@ def test_write_outputs_checks_everything_before_writing(incidents, claims, tmp_p
         )
     assert sorted(p.name for p in out.iterdir()) == ["incidents.csv"]
     assert (out / "incidents.csv").read_text(encoding="utf-8") == "last good"
+
+
+def test_coordinates_must_be_numbers(incidents, tmp_path):
+    frame = incidents.copy()
+    frame["latitude"] = frame["latitude"].astype(object)
+    frame.loc[0, "latitude"] = "north"
+    with pytest.raises(ValueError, match="'latitude' must hold numbers or NaN"):
+        write_incidents_csv(frame, tmp_path / "a.csv")

@@ -1,3 +1,4 @@
+import json
 import re
 import shutil
 import subprocess
@@ -329,13 +330,30 @@ def test_xss_sentence_is_inert_in_the_written_file(incidents, claims, tmp_path):
         assert "${" not in literal and "\\" not in literal
 
 
+NODE_STUB = """
+const handler = {get: (t, p) => (p === Symbol.toPrimitive ? () => "x" : proxy), apply: () => proxy};
+const proxy = new Proxy(function () {}, handler);
+globalThis.L = proxy; globalThis.window = proxy; globalThis.document = proxy;
+const popups = [];
+globalThis.$ = (html) => { popups.push(html); return [html]; };
+"""
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_written_script_is_valid_javascript(incidents, claims, tmp_path):
-    text = write_map(render_map(incidents, claims), tmp_path / "map.html").read_text()
+def test_script_runs_and_popup_strings_arrive_intact(incidents, claims, tmp_path):
+    # Leaflet stubbed out: the page script must parse, reference only defined
+    # names, and hand jQuery exactly the HTML that was built in Python.
+    m = render_map(incidents, claims)
+    text = write_map(m, tmp_path / "map.html").read_text(encoding="utf-8")
     script = re.findall(r"<script>(.*?)</script>", text, flags=re.S)[-1]
     js = tmp_path / "map.js"
-    js.write_text(script, encoding="utf-8")
-    subprocess.run(["node", "--check", str(js)], check=True, capture_output=True, timeout=60)
+    js.write_text(NODE_STUB + script + "\nconsole.log(JSON.stringify(popups));", encoding="utf-8")
+    done = subprocess.run(["node", str(js)], check=True, capture_output=True, text=True, timeout=60)
+    popups = json.loads(done.stdout)
+    built = [popup_html(mk) for mk in markers(m)]
+    assert len(popups) == len(built) == 3
+    for html, expected in zip(popups, built, strict=True):
+        assert html.endswith(f">{expected}</div>")
 
 
 def test_tiles_false_has_no_tile_layer(incidents, claims, tmp_path):
@@ -347,11 +365,12 @@ def test_tiles_false_has_no_tile_layer(incidents, claims, tmp_path):
 def test_tiles_use_the_named_provider_with_attribution(incidents, claims):
     m = render_map(incidents, claims)
     (layer,) = [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    assert "openstreetmap" in layer.tiles
+    assert "OpenStreetMap" in layer.options["attribution"]
+    carto = render_map(incidents, claims, basemap=xyzservices.providers.CartoDB.Positron)
+    (layer,) = [c for c in carto._children.values() if isinstance(c, folium.TileLayer)]
     assert "basemaps.cartocdn.com" in layer.tiles
     assert "CARTO" in layer.options["attribution"]
-    osm = render_map(incidents, claims, basemap=xyzservices.providers.OpenStreetMap.Mapnik)
-    (layer,) = [c for c in osm._children.values() if isinstance(c, folium.TileLayer)]
-    assert "openstreetmap" in layer.tiles
 
 
 def test_area_panel_lists_party_claims_apart_and_never_sums(incidents, claims, tmp_path):
@@ -387,7 +406,9 @@ def test_render_twice_gives_identical_bytes(incidents, claims, articles, tmp_pat
     m = render_map(incidents, claims, articles=articles)
     second = write_map(m, tmp_path / "b.html")
     third = write_map(m, tmp_path / "c.html")  # the same map written again
-    assert first.read_bytes() == second.read_bytes() == third.read_bytes()
+    m.get_root().render()  # as a notebook display would
+    fourth = write_map(m, tmp_path / "d.html")
+    assert first.read_bytes() == second.read_bytes() == third.read_bytes() == fourth.read_bytes()
     assert not re.search(r"[0-9a-f]{32}", first.read_text())  # no random ids left
 
 
@@ -457,3 +478,58 @@ def test_unknown_attack_type_is_refused(incidents, claims):
 def test_every_attack_type_has_a_colour_and_label():
     assert set(TYPE_COLOURS) == set(TYPE_LABELS) == set(ATTACK_TYPES)
     assert len(set(TYPE_COLOURS.values())) == len(ATTACK_TYPES)
+
+
+def test_districts_fall_back_to_all_with_a_warning(incidents, claims, districts, caplog):
+    others = districts.assign(admin1="Punjab")
+    m = render_map(incidents, claims, districts=others)
+    (layer,) = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layer.data["features"]) == 3
+    assert "showing all districts" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("<b>", "&lt;b&gt;"),
+        ("a & \"b\" 'c'", "a &amp; &quot;b&quot; &#x27;c&#x27;"),
+        ("`${x}`", "&#96;&#36;&#123;x&#125;&#96;"),
+        ("\\`", "&#92;&#96;"),
+        (
+            "{{ 7*7 }} {% if %} {# c #}",
+            "&#123;&#123; 7*7 &#125;&#125; &#123;% if %&#125; &#123;# c #&#125;",
+        ),
+        (None, ""),
+        (pd.NA, ""),
+        (float("nan"), ""),
+        (7, "7"),
+    ],
+)
+def test_esc(raw, escaped):
+    assert _popup.esc(raw) == escaped
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "qualifier", "text"),
+    [
+        (7, 7, "", "7"),
+        (7, 7, "at least", "at least 7"),
+        (10, 12, "", "10–12"),
+        (pd.NA, pd.NA, "", "?"),
+    ],
+)
+def test_format_value(low, high, qualifier, text):
+    assert _popup.format_value(low, high, qualifier) == text
+
+
+def test_panel_labels_unspecified_roles_and_ranges():
+    rows = [
+        claim("A1", "", "killed", "unspecified", 30, "", "unattributed", "", area="Balochistan"),
+        claim("A2", "", "abducted", "civilian", 5, "police", "official", "", area="Balochistan"),
+    ]
+    rows[0]["value_high"] = 35
+    html = _popup.area_panel_html(rows)
+    assert "Killed, role not stated:</b> 30–35 (unattributed — Dawn)" in html
+    assert "Civilians abducted:</b> 5 (police — Dawn)" in html
+    assert html.index("Killed, role") < html.index("Civilians abducted")
+    assert "parties to the fight" not in html

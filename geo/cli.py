@@ -1,0 +1,145 @@
+"""Command line: ``incidentmap build``, ``incidentmap fetch-boundaries``.
+
+A thin layer over :mod:`geo.pipeline`: it parses arguments, configures
+logging and the progress bar (only on a terminal, so piped output stays
+quiet and scriptable), and turns known errors into one clear line and a
+non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from geo import __version__
+
+logger = logging.getLogger("geo")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return int(args.func(args) or 0)
+    except FileNotFoundError as exc:
+        print(f"incidentmap: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"incidentmap: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="incidentmap",
+        description="Turn news articles about attacks into an evidence-backed incident map.",
+    )
+    parser.add_argument("--version", action="version", version=f"incidentmap {__version__}")
+    # -v/-q work before or after the command: "incidentmap -q build" or "build -q".
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="say more")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="say more")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build",
+        parents=[common],
+        help="read articles and write the map and exports",
+        description="Read new articles into the store, merge incidents, write the map, "
+        "incidents.csv, claims.csv and incidents.geojson.",
+    )
+    build.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="article files (.txt, .md, .html) or folders; default: the sample reports in data/articles",
+    )  # fmt: skip
+    build.add_argument("--out", default="maps", metavar="DIR", help="output folder (default: maps)")
+    build.add_argument(
+        "--store", metavar="FILE", help="the store file (default: DIR/incidentmap.db)"
+    )
+    build.add_argument(
+        "--rebuild", action="store_true", help="forget the store and read every article again"
+    )
+    build.add_argument(
+        "--province", default="Balochistan",
+        help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
+    )  # fmt: skip
+    build.set_defaults(func=_build)
+
+    fetch = commands.add_parser(
+        "fetch-boundaries",
+        parents=[common],
+        help="download the district polygons into the per-user cache (needs internet)",
+    )
+    fetch.set_defaults(func=_fetch)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("incidentmap: %(levelname)s: %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+
+
+def _progress(enabled: bool):
+    """A tqdm bar on a terminal; nothing when output is piped."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def wrap(items: Iterable[Any], total: int) -> Iterable[Any]:
+        return tqdm(items, total=total, desc="articles", unit="article", leave=False)
+
+    return wrap
+
+
+def _build(args: argparse.Namespace) -> int:
+    from geo.pipeline import build, load_resources
+    from geo.region import Region
+
+    resources = load_resources(region=Region(admin1=args.province))
+    result = build(
+        args.paths,
+        out_dir=args.out,
+        store_path=args.store,
+        rebuild=args.rebuild,
+        resources=resources,
+        progress=_progress(not args.quiet),
+    )
+    if args.quiet:
+        return 0
+    print(
+        f"articles: {result.n_files} found, {result.n_new} new, "
+        f"{result.n_known} already in the store, {len(result.skipped)} skipped"
+    )
+    if result.reextracted:
+        print(f"re-read {result.reextracted} stored articles with the current extractor")
+    print(f"incidents: {result.n_incidents}; claims: {result.n_claims}")
+    print(result.boundaries)
+    for name, path in result.outputs.items():
+        print(f"wrote {Path(path)}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from geo.districts import find_boundary_file
+
+    path = find_boundary_file(download=True)
+    if path is None:
+        print("incidentmap: could not download the district polygons (no network?)", file=sys.stderr)
+        return 1
+    print(f"district polygons: {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""The build: articles on disk -> store -> incidents -> map and exports.
+
+This is the I/O edge of the project.  It loads the heavy things once
+(gazetteer, lexicon, district polygons), reads only articles whose content
+the store does not know, and does all store writes inside one transaction,
+so a build that dies leaves the last good state.  Outputs are then written
+atomically from what the store holds, so a build with nothing new rewrites
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from geo import __version__
+from geo.articles import ArticleError, iter_article_files, read_article
+from geo.claims import build_claims_and_reports
+from geo.districts import find_boundary_file, load_districts
+from geo.exports import write_outputs
+from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
+from geo.incidents import assign_incidents, merge_reports
+from geo.lexicon import Lexicon, load_lexicon
+from geo.mentions import extract_mentions
+from geo.records import Article, Claim, Report
+from geo.region import DEFAULT_REGION, Region
+from geo.store import SCHEMA_VERSION, Store
+from geo.tables import articles_frame, claims_frame, incident_frame
+
+logger = logging.getLogger(__name__)
+
+#: Where ``incidentmap build`` with no path reads: the project's own sample reports.
+SAMPLE_ARTICLES = PROJECT_DATA / "articles"
+DEFAULT_OUT = Path("maps")
+STORE_NAME = "incidentmap.db"
+#: Stores written by another extractor are re-read from their text.
+EXTRACTOR = f"{__version__}/{SCHEMA_VERSION}"
+
+Progress = Callable[[Iterable[Any], int], Iterable[Any]]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did, for the command line's summary."""
+
+    n_files: int
+    n_new: int
+    n_known: int
+    skipped: tuple[str, ...]
+    n_incidents: int
+    n_claims: int
+    outputs: dict[str, Path]
+    boundaries: str
+    reextracted: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The heavy, read-only things a build needs, loaded once."""
+
+    gazetteer: Gazetteer
+    lexicon: Lexicon
+    districts: gpd.GeoDataFrame | None
+    boundaries: str
+    region: Region
+
+
+def load_resources(
+    *, region: Region = DEFAULT_REGION, data_dir: str | Path | None = None, download: bool = False
+) -> Resources:
+    """Load the gazetteer, the lexicons and (when available) the district polygons.
+
+    Without polygons the build still runs: districts then come from the
+    gazetteer's table, and the summary says so.
+    """
+    path = find_boundary_file(data_dir=data_dir, download=download)
+    if path is None:
+        districts, note = None, (
+            "no district polygons found: districts come from the gazetteer table. Set "
+            "INCIDENTMAP_DATA to a folder holding boundaries/geoBoundaries-PAK-ADM2.geojson, "
+            "or run 'incidentmap fetch-boundaries' where there is internet."
+        )
+    else:
+        districts, note = load_districts(path), f"district polygons: {path}"
+    return Resources(load_gazetteer(region=region), load_lexicon(), districts, note, region)
+
+
+def extract(article: Article, resources: Resources) -> tuple[list[Claim], list[Report]]:
+    """Run the pure stages on one article: mentions, then claims and reports."""
+    mentions = extract_mentions(
+        article, gazetteer=resources.gazetteer, lexicon=resources.lexicon
+    )
+    return build_claims_and_reports(article, mentions, area=resources.region.admin1 or "Pakistan")
+
+
+def build(
+    paths: Sequence[str | Path] = (),
+    *,
+    out_dir: str | Path = DEFAULT_OUT,
+    store_path: str | Path | None = None,
+    rebuild: bool = False,
+    resources: Resources | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Read new articles into the store, then write the map and exports.
+
+    Parameters
+    ----------
+    paths
+        Article files or folders; none means the project's sample reports.
+    out_dir
+        Where the map and exports go.
+    store_path
+        The store file; default ``<out_dir>/incidentmap.db``.
+    rebuild
+        Forget what the store holds and read every article again.
+    resources
+        Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
+    progress
+        Wraps the per-article loop, e.g. a tqdm progress bar.
+    """
+    files = iter_article_files(paths or [SAMPLE_ARTICLES])
+    resources = resources or load_resources()
+    out = Path(out_dir)
+    store_file = Path(store_path) if store_path else out / STORE_NAME
+    wrap = progress or (lambda items, total: items)
+    skipped: list[str] = []
+    n_new = n_known = reextracted = 0
+    with Store(store_file) as store, store.transaction():
+        if rebuild:
+            store.clear()
+        elif store.get_meta("extractor") not in (None, EXTRACTOR):
+            reextracted = _reextract(store, resources)
+        store.set_meta("extractor", EXTRACTOR)
+        known = store.article_ids()
+        for path in wrap(files, len(files)):
+            try:
+                article = read_article(path)
+            except (ArticleError, OSError) as exc:
+                logger.warning("skipped %s", exc)
+                skipped.append(str(path))
+                continue
+            if article.article_id in known:
+                n_known += 1
+                continue
+            claims, reports = extract(article, resources)
+            store.add_article(article, claims, reports)
+            known.add(article.article_id)
+            n_new += 1
+        frames = _frames(store, resources)
+        store.replace_incidents(frames["incidents"].drop(columns="geometry").to_dict("records"))
+    outputs = write_outputs(
+        out,
+        incidents=frames["incidents"],
+        claims=frames["claims"],
+        articles=frames["articles"],
+        districts=resources.districts,
+        title=f"Attacks in {resources.region.label}",
+    )
+    return BuildResult(
+        n_files=len(files),
+        n_new=n_new,
+        n_known=n_known,
+        skipped=tuple(skipped),
+        n_incidents=len(frames["incidents"]),
+        n_claims=len(frames["claims"]),
+        outputs=outputs,
+        boundaries=resources.boundaries,
+        reextracted=reextracted,
+    )
+
+
+def _reextract(store: Store, resources: Resources) -> int:
+    """Re-run extraction on every stored article (the extractor has changed)."""
+    articles = store.articles()
+    for article in articles:
+        claims, reports = extract(article, resources)
+        store.add_article(article, claims, reports)
+    logger.info("re-read %d stored articles with the current extractor", len(articles))
+    return len(articles)
+
+
+def _frames(store: Store, resources: Resources) -> dict[str, Any]:
+    """Merge everything the store holds into the export tables."""
+    articles = store.articles()
+    incidents = merge_reports(store.reports())
+    claims = assign_incidents(store.claims(), incidents)
+    return {
+        "incidents": incident_frame(incidents, claims, articles, districts=resources.districts),
+        "claims": claims_frame(claims),
+        "articles": articles_frame(articles),
+    }

@@ -1,0 +1,225 @@
+"""The store: one SQLite file holding articles, claims, reports and incidents.
+
+It is what makes re-runs cheap (an article whose content hash is known is
+not read again) and safe: a build happens inside one write transaction,
+taken at the start (``BEGIN IMMEDIATE``) so that a second build on the same
+store waits for the first, and rolled back by SQLite itself if the process
+dies, so the store always holds the last good build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from geo.records import Article, Claim, Place, Report
+
+#: Bump when extraction changes what it produces: stores built by another
+#: version are re-read from their articles' text.
+SCHEMA_VERSION = 1
+#: How long a build waits for another build on the same store to finish.
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, path TEXT NOT NULL, outlet TEXT, url TEXT,
+    published TEXT, title TEXT, text TEXT NOT NULL, read_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+    claim_id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    scope TEXT NOT NULL, place_id TEXT, area TEXT, figure TEXT NOT NULL, role TEXT NOT NULL,
+    value_low INTEGER NOT NULL, value_high INTEGER NOT NULL, qualifier TEXT,
+    claimant TEXT, claimant_kind TEXT, event_date TEXT, sentence TEXT,
+    start_char INTEGER, end_char INTEGER
+);
+CREATE TABLE IF NOT EXISTS reports (
+    article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (article_id, seq)
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id TEXT PRIMARY KEY, body TEXT NOT NULL
+);
+"""
+
+
+class StoreBusyError(RuntimeError):
+    """Another build holds the store."""
+
+
+class Store:
+    """An open store file.  Use as a context manager; writes go through :meth:`transaction`."""
+
+    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA journal_mode = DELETE")
+        self._conn.execute("PRAGMA synchronous = FULL")
+        self._conn.executescript(_SCHEMA)
+
+    def __enter__(self) -> Store:
+        """Return the store itself."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the connection."""
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        self._conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the store's write lock; commit on success, roll back on any error."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusyError(
+                    f"the store {self.path} is in use by another build; wait for it to finish "
+                    "or pass a different --store"
+                ) from None
+            raise
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ meta
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a stored setting, or None."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -------------------------------------------------------------- articles
+
+    def article_ids(self) -> set[str]:
+        """Return the ids of every article read so far."""
+        return {r[0] for r in self._conn.execute("SELECT article_id FROM articles")}
+
+    def add_article(self, article: Article, claims: Iterable[Claim], reports: Iterable[Report]) -> None:
+        """Store an article with what was extracted from it (replacing any earlier copy)."""
+        self.remove_article(article.article_id)
+        self._conn.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.article_id, article.path, article.outlet, article.url,
+                _iso(article.published), article.title, article.text,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )  # fmt: skip
+        self._conn.executemany(
+            f"INSERT INTO claims VALUES ({', '.join('?' * 16)})",
+            [
+                (
+                    c.claim_id, c.article_id, c.scope, c.place_id, c.area, c.figure, c.role,
+                    c.value_low, c.value_high, c.qualifier, c.claimant, c.claimant_kind,
+                    _iso(c.event_date), c.sentence, c.start_char, c.end_char,
+                )
+                for c in claims
+            ],
+        )  # fmt: skip
+        self._conn.executemany(
+            "INSERT INTO reports VALUES (?, ?, ?)",
+            [(article.article_id, i, _report_json(r)) for i, r in enumerate(reports)],
+        )
+
+    def remove_article(self, article_id: str) -> None:
+        """Forget an article and everything extracted from it."""
+        self._conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+
+    def clear(self) -> None:
+        """Forget everything (``--rebuild``)."""
+        self._conn.execute("DELETE FROM articles")
+        self._conn.execute("DELETE FROM incidents")
+
+    def articles(self) -> list[Article]:
+        """Return every stored article, by id."""
+        rows = self._conn.execute(
+            "SELECT article_id, path, text, outlet, url, published, title FROM articles "
+            "ORDER BY article_id"
+        )
+        return [
+            Article(a, p, t, outlet or "", url or "", _date(pub), title or "")
+            for a, p, t, outlet, url, pub, title in rows
+        ]
+
+    def claims(self) -> list[Claim]:
+        """Return every stored claim, with the outlet and date of its article."""
+        rows = self._conn.execute(
+            "SELECT c.*, a.outlet, a.published FROM claims c JOIN articles a USING (article_id) "
+            "ORDER BY c.claim_id"
+        )
+        out = []
+        for row in rows:
+            (cid, aid, scope, pid, area, fig, role, low, high, qual, who, kind, date, sent,
+             start, end, outlet, published) = row  # fmt: skip
+            out.append(
+                Claim(cid, aid, scope, pid or "", area or "", fig, role, low, high, qual or "",
+                      who or "", kind or "unattributed", _date(date), sent or "", start, end,
+                      outlet or "", _date(published))  # fmt: skip
+            )
+        return out
+
+    def reports(self) -> list[Report]:
+        """Return every stored report."""
+        rows = self._conn.execute("SELECT body FROM reports ORDER BY article_id, seq")
+        return [_report_from_json(r[0]) for r in rows]
+
+    # ------------------------------------------------------------- incidents
+
+    def replace_incidents(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Store the current incident table (one JSON row per incident)."""
+        self._conn.execute("DELETE FROM incidents")
+        self._conn.executemany(
+            "INSERT INTO incidents VALUES (?, ?)",
+            [(r["incident_id"], json.dumps(r, default=str, sort_keys=True)) for r in rows],
+        )
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Return the incident table of the last build."""
+        rows = self._conn.execute("SELECT body FROM incidents ORDER BY incident_id")
+        return [json.loads(r[0]) for r in rows]
+
+
+def _iso(date: dt.date | None) -> str | None:
+    return date.isoformat() if date else None
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _report_json(report: Report) -> str:
+    body = dataclasses.asdict(report)
+    body["event_date"] = _iso(report.event_date)
+    body["date_end"] = _iso(report.date_end)
+    return json.dumps(body, sort_keys=True)
+
+
+def _report_from_json(text: str) -> Report:
+    body = json.loads(text)
+    body["place"] = Place(**body["place"])
+    body["event_date"] = _date(body["event_date"])
+    body["date_end"] = _date(body.get("date_end"))
+    for key in ("attack_types", "targets", "claim_ids"):
+        body[key] = tuple(body[key])
+    body["sentences"] = tuple(tuple(s) for s in body["sentences"])
+    return Report(**body)

@@ -1,0 +1,165 @@
+"""Records -> the export tables of DESIGN.md, with districts joined.
+
+``incident_frame`` is where an incident gets its district: from the
+boundary polygons when they are available (point in polygon), else from the
+gazetteer's table, and the ``notes`` column says which.  Pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.districts import join_districts
+from geo.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
+from geo.incidents import reconcile
+from geo.records import ROLES, Article, Claim, Incident
+
+_COUNT_COLUMNS = (
+    "killed_civilians", "killed_security", "killed_militants", "killed_unspecified",
+    "fatalities_low", "fatalities_best", "fatalities_high", "injured", "abducted",
+    "freed_prisoners",
+)  # fmt: skip
+_KILLED_COLUMN = {
+    "civilian": "killed_civilians",
+    "security": "killed_security",
+    "militant": "killed_militants",
+    "unspecified": "killed_unspecified",
+}
+_OTHER_COLUMN = {"injured": "injured", "abducted": "abducted", "freed": "freed_prisoners"}
+
+
+def incident_frame(
+    incidents: Sequence[Incident],
+    claims: Sequence[Claim],
+    articles: Sequence[Article],
+    *,
+    districts: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """Return the ``incidents.csv`` table as a GeoDataFrame of points (EPSG:4326)."""
+    published = {a.article_id: a.published for a in articles}
+    by_incident: dict[str, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        if claim.incident_id:
+            by_incident[claim.incident_id].append(claim)
+    rows = [_row(i, by_incident[i.incident_id], published) for i in incidents]
+    frame = pd.DataFrame(rows, columns=[*INCIDENT_COLUMNS])
+    for column in (*_COUNT_COLUMNS, "geo_precision", "n_sources"):
+        frame[column] = frame[column].astype("Int64")
+    points = gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+        crs="EPSG:4326",
+    )
+    return _with_districts(points, districts)
+
+
+def _row(incident: Incident, claims: list[Claim], published: dict) -> dict:
+    place = incident.place
+    estimates = reconcile(claims, published=published)
+    row = {
+        "incident_id": incident.incident_id,
+        "event_date": incident.event_date.isoformat() if incident.event_date else "",
+        "date_precision": incident.date_precision,
+        "place": place.name,
+        "admin1": place.admin1,
+        "admin2": place.admin2,
+        "admin3": "",
+        "latitude": round(place.latitude, 6),
+        "longitude": round(place.longitude, 6),
+        "geo_precision": place.precision,
+        "attack_types": ";".join(incident.attack_types),
+        "primary_type": incident.primary_type,
+        "target": "; ".join(incident.targets),
+        "n_sources": len(incident.article_ids),
+        "sources": ";".join(incident.article_ids),
+        "notes": "; ".join(incident.notes),
+    }
+    row.update(dict.fromkeys(_COUNT_COLUMNS, pd.NA))
+    killed = [estimates[("killed", r)] for r in ROLES if ("killed", r) in estimates]
+    for role, column in _KILLED_COLUMN.items():
+        if ("killed", role) in estimates:
+            row[column] = estimates[("killed", role)].best
+    if killed:
+        row["fatalities_low"] = sum(e.low for e in killed)
+        row["fatalities_best"] = sum(e.best for e in killed)
+        row["fatalities_high"] = sum(e.high for e in killed)
+    for figure, column in _OTHER_COLUMN.items():
+        values = [e.best for (f, _), e in estimates.items() if f == figure]
+        if values:
+            row[column] = sum(values)
+    return row
+
+
+def _with_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Fill admin1/admin2 from the polygons, keeping the gazetteer's as the fallback."""
+    if districts is None or points.empty:
+        if not points.empty:
+            points["notes"] = points["notes"].map(
+                lambda n: _join_note(n, "district from the gazetteer table (no boundary polygons)")
+            )
+        return points
+    joined = join_districts(points.drop(columns=["admin1", "admin2"]), districts)
+    how = joined.pop("district_join")
+    joined.pop("district_km") if "district_km" in joined else None
+    fallback = how == "none"
+    joined["admin2"] = joined["admin2"].where(~fallback, points["admin2"])
+    joined["admin1"] = joined["admin1"].where(~fallback, points["admin1"])
+    joined["notes"] = [
+        _join_note(note, "district from the gazetteer table (point outside every polygon)")
+        if h == "none"
+        else note
+        for note, h in zip(joined["notes"], how, strict=True)
+    ]
+    return gpd.GeoDataFrame(joined[[*INCIDENT_COLUMNS, "geometry"]], crs=points.crs)
+
+
+def _join_note(note: str, extra: str) -> str:
+    return f"{note}; {extra}" if note else extra
+
+
+def claims_frame(claims: Sequence[Claim]) -> pd.DataFrame:
+    """Return the ``claims.csv`` table."""
+    rows = [
+        {
+            "claim_id": c.claim_id,
+            "incident_id": c.incident_id,
+            "scope": c.scope,
+            "area": c.area,
+            "figure": c.figure,
+            "role": c.role,
+            "value_low": c.value_low,
+            "value_high": c.value_high,
+            "qualifier": c.qualifier,
+            "claimant": c.claimant,
+            "claimant_kind": c.claimant_kind,
+            "article_id": c.article_id,
+            "outlet": c.outlet,
+            "published": c.published.isoformat() if c.published else "",
+            "sentence": c.sentence,
+        }
+        for c in claims
+    ]
+    return pd.DataFrame(rows, columns=[*CLAIM_COLUMNS])
+
+
+def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
+    """Return the article table the map links to."""
+    return pd.DataFrame(
+        [
+            {
+                "article_id": a.article_id,
+                "path": a.path,
+                "outlet": a.outlet,
+                "url": a.url,
+                "published": a.published.isoformat() if isinstance(a.published, dt.date) else "",
+                "title": a.title,
+            }
+            for a in articles
+        ],
+        columns=["article_id", "path", "outlet", "url", "published", "title"],
+    )
