@@ -16,7 +16,8 @@ from geo.records import Claimant
 
 _SPEECH = re.compile(
     r"\b(?:said|says|say|told|tell|claimed|claims|claim|reported|reports|confirmed|confirms|"
-    r"stated|states|added|announced|announces|quoted|estimated|put the (?:death )?toll)\b",
+    r"stated|states|added|announced|announces|quoted|estimated|counted|recorded|"
+    r"put the (?:death )?toll)\b",
     re.IGNORECASE,
 )
 _ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;:“”\"]+)", re.IGNORECASE)
