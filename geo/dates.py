@@ -154,7 +154,8 @@ def is_background(text: str, *, reference: dt.date | None) -> bool:
         return False
     for m in _MONTH_YEAR.finditer(text):
         month = _MONTHS[m.group("month").casefold().rstrip(".")]
-        if (int(m.group("year")), month) < (reference.year, reference.month - 1):
+        # Months counted from year 0, so the month before January is December.
+        if int(m.group("year")) * 12 + month < reference.year * 12 + reference.month - 1:
             return True
     for m in _BARE_YEAR.finditer(text):
         if int(m.group("year")) < reference.year:

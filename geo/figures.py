@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from geo.lexicon import Lexicon
 from geo.records import Figure
 
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*|[^\s\w]", re.UNICODE)
+# Thousands separators only ("50,000"): a trailing comma ("In 2024, 12 ...") ends the number.
+_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*|[^\s\w]", re.UNICODE)
 
 _ONES = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
