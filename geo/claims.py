@@ -192,9 +192,17 @@ def _add_reports(
     for place in places:
         entry = reports.setdefault(
             (place.place_id, date),
-            {"place": place, "date": date, "precision": precision, "types": set(),
-             "targets": [], "claims": [], "sentences": [], "listed": True,
-             "date_end": mention.date_end if mention.event_date else None},  # fmt: skip
+            {
+                "place": place,
+                "date": date,
+                "precision": precision,
+                "types": set(),
+                "targets": [],
+                "claims": [],
+                "sentences": [],
+                "listed": True,
+                "date_end": mention.date_end if mention.event_date else None,
+            },  # fmt: skip
         )
         entry["types"] |= types[place.place_id]
         entry["targets"] += [t for t in targets if t not in entry["targets"]]

@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "paths", nargs="*", metavar="PATH",
-        help="article files (.txt, .md, .html) or folders; default: the sample reports in data/articles",
+        help="article files (.txt, .md, .html) or folders; default: data/articles (samples)",
     )  # fmt: skip
     build.add_argument("--out", default="maps", metavar="DIR", help="output folder (default: maps)")
     build.add_argument(
@@ -125,7 +125,7 @@ def _build(args: argparse.Namespace) -> int:
         print(f"re-read {result.reextracted} stored articles with the current extractor")
     print(f"incidents: {result.n_incidents}; claims: {result.n_claims}")
     print(result.boundaries)
-    for name, path in result.outputs.items():
+    for path in result.outputs.values():
         print(f"wrote {Path(path)}")
     return 0
 
@@ -135,7 +135,9 @@ def _fetch(args: argparse.Namespace) -> int:
 
     path = find_boundary_file(download=True)
     if path is None:
-        print("incidentmap: could not download the district polygons (no network?)", file=sys.stderr)
+        print(
+            "incidentmap: could not download the district polygons (no network?)", file=sys.stderr
+        )
         return 1
     print(f"district polygons: {path}")
     return 0

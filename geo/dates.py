@@ -102,7 +102,9 @@ def _resolve(
     if groups.get("relative"):
         word = groups["relative"].casefold()
         if word in ("today", "yesterday"):
-            return (anchor - dt.timedelta(days=word == "yesterday"), None) if anchor else (None, None)
+            return (
+                (anchor - dt.timedelta(days=word == "yesterday"), None) if anchor else (None, None)
+            )
         if previous is None:
             return None, None
         step = 1 if word in ("the next day", "the following day") else -1
@@ -157,7 +159,4 @@ def is_background(text: str, *, reference: dt.date | None) -> bool:
         # Months counted from year 0, so the month before January is December.
         if int(m.group("year")) * 12 + month < reference.year * 12 + reference.month - 1:
             return True
-    for m in _BARE_YEAR.finditer(text):
-        if int(m.group("year")) < reference.year:
-            return True
-    return False
+    return any(int(m.group("year")) < reference.year for m in _BARE_YEAR.finditer(text))

@@ -81,7 +81,7 @@ _KIND_WORDS = {
 #: Words skipped between a noun phrase and its verb: "were also killed".
 _AUXILIARIES = {
     "were", "was", "are", "is", "have", "has", "had", "been", "being", "be", "reportedly",
-    "also", "all", "later", "allegedly", "subsequently", "who", "being", "got", "their",
+    "also", "all", "later", "allegedly", "subsequently", "who", "got", "their",
 }  # fmt: skip
 #: Words that end the noun phrase after a number.
 _NP_STOP = {
@@ -141,7 +141,11 @@ def _number_at(tokens: list[_Token], i: int) -> tuple[int, int, int, bool] | Non
         value = int(tok.text.replace(",", ""))
         j = i + 1
         # Ranges: "37-70", "37 to 70".
-        if j + 1 < len(tokens) and tokens[j].text in ("-", "–", "to") and tokens[j + 1].text.isdigit():
+        if (
+            j + 1 < len(tokens)
+            and tokens[j].text in ("-", "–", "to")
+            and tokens[j + 1].text.isdigit()
+        ):
             high = int(tokens[j + 1].text)
             if high > value:
                 return value, high, j + 2, False
@@ -307,8 +311,10 @@ def _bare_number(
     after = tokens[num.last].low if num.last < len(tokens) else ""
     if after in _KIND_WORDS and after not in ("kill", "kills", "lost"):
         return _KIND_WORDS[after], "unspecified", num.last + 1
-    if previous is not None and lead in _ELLIPSIS_LEAD and (
-        not after or not after.isalpha() or after in _NP_STOP
+    if (
+        previous is not None
+        and lead in _ELLIPSIS_LEAD
+        and (not after or not after.isalpha() or after in _NP_STOP)
     ):
         return kind or previous.kind, previous.role, num.last
     if after in ("were", "was") and _kind_after(tokens, num.last):
@@ -343,6 +349,22 @@ _TOLL = re.compile(
 )
 
 
+_TOLL_ROLES = {
+    "militants": "militant",
+    "insurgents": "militant",
+    "terrorists": "militant",
+    "civilians": "civilian",
+    "soldiers": "security",
+}
+_TOLL_QUALIFIERS = {
+    "at least ": "at least",
+    "more than ": "more than",
+    "over ": "more than",
+    "nearly ": "about",
+    "about ": "about",
+}
+
+
 def _toll_figures(
     tokens: list[_Token], text: str, offset: int, found: list[Figure]
 ) -> list[Figure]:
@@ -355,20 +377,26 @@ def _toll_figures(
         if any(s <= offset + start < e for s, e in taken):
             continue
         role_word = (m.group("role") or m.group("role2") or "").casefold()
-        role = {"militants": "militant", "insurgents": "militant", "civilians": "civilian",
-                "soldiers": "security", "terrorists": "militant"}.get(role_word, "unspecified")  # fmt: skip
+        role = _TOLL_ROLES.get(role_word, "unspecified")
         value = int(m.group("n").replace(",", ""))
-        qual = {"at least ": "at least", "more than ": "more than", "over ": "more than",
-                "nearly ": "about", "about ": "about"}.get((m.group("qual") or "").casefold(), "")  # fmt: skip
+        qual = _TOLL_QUALIFIERS.get((m.group("qual") or "").casefold(), "")
         out.append(
-            Figure("killed", role, value, value, qual, offset + m.start(), offset + end,  # type: ignore[arg-type]
-                   text[m.start() : end])  # fmt: skip
+            Figure(
+                "killed",
+                role,
+                value,
+                value,
+                qual,
+                offset + m.start(),
+                offset + end,  # type: ignore[arg-type]
+                text[m.start() : end],
+            )  # fmt: skip
         )
     return out
 
 
 def _another(tokens: list[_Token], text: str, offset: int, found: list[Figure]) -> list[Figure]:
-    """"killing one soldier and injuring another": one more, of the same role."""
+    """Count "injuring another" as one more person of the role just named."""
     out = []
     for i, tok in enumerate(tokens[1:], start=1):
         if tok.low != "another" or tokens[i - 1].low not in _KIND_WORDS:
@@ -382,7 +410,15 @@ def _another(tokens: list[_Token], text: str, offset: int, found: list[Figure]) 
         kind = _KIND_WORDS[tokens[i - 1].low]
         start = tokens[i - 1].start
         out.append(
-            Figure(kind, before[-1].role, 1, 1, "", offset + start, offset + tok.end,  # type: ignore[arg-type]
-                   text[start : tok.end])  # fmt: skip
+            Figure(
+                kind,
+                before[-1].role,
+                1,
+                1,
+                "",
+                offset + start,
+                offset + tok.end,  # type: ignore[arg-type]
+                text[start : tok.end],
+            )  # fmt: skip
         )
     return out

@@ -397,11 +397,25 @@ def _add_districts(
         seat_key = name_key(seat_name).replace(" ", "")
         seats = [t for t in towns_by_key.get(seat_key, []) if t.admin1 == province]
         if not seats:
-            logger.debug("district %s: seat %r not in the gazetteer; not placed", district, seat_name)
+            logger.debug(
+                "district %s: seat %r not in the gazetteer; not placed", district, seat_name
+            )
             continue
         seat = max(seats, key=lambda p: p.population)
         if not seat.admin2:
             table[seat.place_id] = replace(seat, admin2=district)
+        elif seat.admin2 != district:
+            # The coarse 2019 polygons put some seats across the line (Dera
+            # Allahyar, seat of Jafarabad, falls in Nasirabad); a point there
+            # would join the district to its neighbour, so use its largest
+            # town that places.csv puts inside it.
+            inside = [
+                p
+                for p in table.values()
+                if p.kind == "town" and p.admin2 == district and p.admin1 == province
+            ]
+            if inside:
+                seat = max(inside, key=lambda p: (p.population, p.place_id))
         place = Place(
             place_id=f"district:{name_key(district).replace(' ', '-')}",
             name=district,

@@ -136,7 +136,9 @@ def _incident(cluster: list[Report]) -> Incident:
         types.discard("other")
     notes = []
     if len(dates) > 1:
-        notes.append("sources differ on the date: " + ", ".join(d.isoformat() for d in sorted(dates)))
+        notes.append(
+            "sources differ on the date: " + ", ".join(d.isoformat() for d in sorted(dates))
+        )
     if any(r.place.kind == "district" for r in cluster) and place.kind != "district":
         notes.append("some sources name only the district")
     return Incident(

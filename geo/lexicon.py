@@ -36,7 +36,12 @@ class Lexicon:
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """Read a ``#``-commented CSV, returning (line number, row) pairs."""
     with path.open(encoding="utf-8", newline="") as handle:
-        numbered = [(n, line) for n, line in enumerate(handle, start=1) if not line.startswith("#")]
+        # Blank lines go too: DictReader skips them, which would shift the line numbers.
+        numbered = [
+            (n, line)
+            for n, line in enumerate(handle, start=1)
+            if not line.startswith("#") and line.strip()
+        ]
     reader = csv.DictReader(line for _, line in numbered)
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:

@@ -68,9 +68,7 @@ def extract_mentions(
             if d.is_event and d.date is not None
         ]
         first = dates[0] if dates else None
-        background = is_background(sentence.text, reference=reference) or is_caption(
-            sentence.text
-        )
+        background = is_background(sentence.text, reference=reference) or is_caption(sentence.text)
         if first is not None and not background:
             previous_date = first.date
         mentions.append(
@@ -143,10 +141,7 @@ def _article_places(gazetteer: Gazetteer, spots: list[list[Spot]]) -> list[Place
 def _latest_explicit_date(sentences: Sequence[Sentence]) -> dt.date | None:
     """Without a publication date, the latest full date in the text dates the article."""
     dates = [
-        d.date
-        for s in sentences
-        for d in find_dates(s.text, anchor=None)
-        if d.date is not None
+        d.date for s in sentences for d in find_dates(s.text, anchor=None) if d.date is not None
     ]
     return max(dates) if dates else None
 
@@ -163,8 +158,11 @@ def place_role(text: str, start: int, end: int, place: Place, *, first: bool = F
     before, after, surface = text[:start], text[end:], text[start:end]
     if place.kind in ("country", "province"):
         return "area"
-    if surface.isupper() and len(surface) > 3 and _DATELINE_AFTER.match(after) and (
-        first or not before.strip()
+    if (
+        surface.isupper()
+        and len(surface) > 3
+        and _DATELINE_AFTER.match(after)
+        and (first or not before.strip())
     ):
         return "dateline"
     if surface.casefold() in GOVERNMENT_SEATS and _GOVERNMENT_NEXT.match(after):

@@ -81,10 +81,13 @@ def load_resources(
     """
     path = find_boundary_file(data_dir=data_dir, download=download)
     if path is None:
-        districts, note = None, (
-            "no district polygons found: districts come from the gazetteer table. Set "
-            "INCIDENTMAP_DATA to a folder holding boundaries/geoBoundaries-PAK-ADM2.geojson, "
-            "or run 'incidentmap fetch-boundaries' where there is internet."
+        districts, note = (
+            None,
+            (
+                "no district polygons found: districts come from the gazetteer table. Set "
+                "INCIDENTMAP_DATA to a folder holding boundaries/geoBoundaries-PAK-ADM2.geojson, "
+                "or run 'incidentmap fetch-boundaries' where there is internet."
+            ),
         )
     else:
         districts, note = load_districts(path), f"district polygons: {path}"
@@ -93,9 +96,7 @@ def load_resources(
 
 def extract(article: Article, resources: Resources) -> tuple[list[Claim], list[Report]]:
     """Run the pure stages on one article: mentions, then claims and reports."""
-    mentions = extract_mentions(
-        article, gazetteer=resources.gazetteer, lexicon=resources.lexicon
-    )
+    mentions = extract_mentions(article, gazetteer=resources.gazetteer, lexicon=resources.lexicon)
     return build_claims_and_reports(article, mentions, area=resources.region.admin1 or "Pakistan")
 
 

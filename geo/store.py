@@ -114,7 +114,9 @@ class Store:
         """Return the ids of every article read so far."""
         return {r[0] for r in self._conn.execute("SELECT article_id FROM articles")}
 
-    def add_article(self, article: Article, claims: Iterable[Claim], reports: Iterable[Report]) -> None:
+    def add_article(
+        self, article: Article, claims: Iterable[Claim], reports: Iterable[Report]
+    ) -> None:
         """Store an article with what was extracted from it (replacing any earlier copy)."""
         self.remove_article(article.article_id)
         self._conn.execute(
@@ -172,9 +174,26 @@ class Store:
             (cid, aid, scope, pid, area, fig, role, low, high, qual, who, kind, date, sent,
              start, end, outlet, published) = row  # fmt: skip
             out.append(
-                Claim(cid, aid, scope, pid or "", area or "", fig, role, low, high, qual or "",
-                      who or "", kind or "unattributed", _date(date), sent or "", start, end,
-                      outlet or "", _date(published))  # fmt: skip
+                Claim(
+                    cid,
+                    aid,
+                    scope,
+                    pid or "",
+                    area or "",
+                    fig,
+                    role,
+                    low,
+                    high,
+                    qual or "",
+                    who or "",
+                    kind or "unattributed",
+                    _date(date),
+                    sent or "",
+                    start,
+                    end,
+                    outlet or "",
+                    _date(published),
+                )  # fmt: skip
             )
         return out
 

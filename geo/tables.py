@@ -95,7 +95,9 @@ def _row(incident: Incident, claims: list[Claim], published: dict) -> dict:
     return row
 
 
-def _with_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _with_districts(
+    points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
     """Fill admin1/admin2 from the polygons, keeping the gazetteer's as the fallback."""
     if districts is None or points.empty:
         if not points.empty:
