@@ -73,6 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     build.set_defaults(func=_build)
 
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        help="score a build against a hand-annotated gold file",
+        description="Score OUT/incidents.csv and OUT/claims.csv against a gold CSV in the "
+        "format of shared/fixtures/seed_gold.csv.",
+    )
+    evaluate.add_argument("out", metavar="OUT", help="the build's output folder")
+    evaluate.add_argument("--gold", required=True, metavar="GOLD.csv", help="the gold file")
+    evaluate.add_argument(
+        "--store", metavar="FILE", help="the build's store (default: OUT/incidentmap.db)"
+    )
+    evaluate.set_defaults(func=_evaluate)
+
     fetch = commands.add_parser(
         "fetch-boundaries",
         parents=[common],
@@ -127,6 +141,16 @@ def _build(args: argparse.Namespace) -> int:
     print(result.boundaries)
     for path in result.outputs.values():
         print(f"wrote {Path(path)}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from geo.evaluate import evaluate_build
+
+    result = evaluate_build(
+        Path(args.out), Path(args.gold), store=Path(args.store) if args.store else None
+    )
+    print(result.report())
     return 0
 
 

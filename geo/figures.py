@@ -89,6 +89,8 @@ _NP_STOP = {
     "as", "who", "that", "were", "was", "are", "is", "have", "has", "had", "from", "by",
     "with", "since", "over", "across", "near", "to", "for", "into", "amid",
 }  # fmt: skip
+#: Skipped between a verb and its number: "have “neutralized” 177".
+_BEFORE_SKIP = {"the", "a", "further", "another", "have", "had", "to", "“", "”", '"', "‘", "’", "'"}
 _SUBGROUP_CUES = {"including", "among", "comprising", "whom"}
 _ELLIPSIS_LEAD = {"the", "another", "further"}
 
@@ -234,7 +236,7 @@ def _role_in(tokens: list[_Token], start: int, lexicon: Lexicon) -> tuple[str | 
 def _kind_before(tokens: list[_Token], i: int) -> str | None:
     """The verb right before a number or its qualifier: "killing 197 ...", "freed more than 30"."""
     j = i - 1
-    while j >= 0 and tokens[j].low in ("the", "a", "further", "another", "have", "had", "to"):
+    while j >= 0 and tokens[j].low in _BEFORE_SKIP:
         j -= 1
     return _KIND_WORDS.get(tokens[j].low) if j >= 0 else None
 
