@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from geo.lexicon import Lexicon
-from geo.records import Figure
+from geo.records import Figure, FigureKind, Qualifier, Role
 
 # Thousands separators only ("50,000"): a trailing comma ("In 2024, 12 ...") ends the number.
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*|[^\s\w]", re.UNICODE)
@@ -116,6 +117,22 @@ class _Number:
     qualifier_first: int
 
 
+def _figure(
+    kind: str, role: str, low: int, high: int, qualifier: str, start: int, end: int, text: str
+) -> Figure:
+    """Make a Figure from the parser's plain strings (the values come from closed tables)."""
+    return Figure(
+        cast(FigureKind, kind),
+        cast(Role, role),
+        low,
+        high,
+        cast(Qualifier, qualifier),
+        start,
+        end,
+        text,
+    )
+
+
 def tokenize(text: str) -> list[_Token]:
     """Split text into word, number and punctuation tokens with offsets."""
     return [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
@@ -156,9 +173,10 @@ def _number_at(tokens: list[_Token], i: int) -> tuple[int, int, int, bool] | Non
         return 12, 12, i + 2, False
     if tok.low in VAGUE_NUMBERS:
         return VAGUE_NUMBERS[tok.low], VAGUE_NUMBERS[tok.low], i + 1, True
-    value = word_value(tok.text)
-    if value is None:
+    word = word_value(tok.text)
+    if word is None:
         return None
+    value = word
     j = i + 1
     if j < len(tokens) and tokens[j].low == "hundred":
         value *= 100
@@ -308,7 +326,7 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
 
 def _bare_number(
     tokens: list[_Token], num: _Number, previous: Figure | None, lead: str, kind: str | None
-) -> tuple[str, str, int] | None:
+) -> tuple[str | None, str, int] | None:
     """A number without a role noun: "the 41 on Friday", "10 dead", or nothing."""
     after = tokens[num.last].low if num.last < len(tokens) else ""
     if after in _KIND_WORDS and after not in ("kill", "kills", "lost"):
@@ -330,14 +348,14 @@ def _make_figure(
 ) -> Figure:
     start_char = tokens[num.qualifier_first].start
     end_char = tokens[max(end, num.last) - 1].end
-    return Figure(
-        kind=kind,  # type: ignore[arg-type]
-        role=role,  # type: ignore[arg-type]
+    return _figure(
+        kind=kind,
+        role=role,
         low=num.low,
         high=num.high,
-        qualifier=num.qualifier,  # type: ignore[arg-type]
-        start_char=offset + start_char,
-        end_char=offset + end_char,
+        qualifier=num.qualifier,
+        start=offset + start_char,
+        end=offset + end_char,
         text=text[start_char:end_char],
     )
 
@@ -383,14 +401,14 @@ def _toll_figures(
         value = int(m.group("n").replace(",", ""))
         qual = _TOLL_QUALIFIERS.get((m.group("qual") or "").casefold(), "")
         out.append(
-            Figure(
+            _figure(
                 "killed",
                 role,
                 value,
                 value,
                 qual,
                 offset + m.start(),
-                offset + end,  # type: ignore[arg-type]
+                offset + end,
                 text[m.start() : end],
             )  # fmt: skip
         )
@@ -412,14 +430,14 @@ def _another(tokens: list[_Token], text: str, offset: int, found: list[Figure]) 
         kind = _KIND_WORDS[tokens[i - 1].low]
         start = tokens[i - 1].start
         out.append(
-            Figure(
+            _figure(
                 kind,
                 before[-1].role,
                 1,
                 1,
                 "",
                 offset + start,
-                offset + tok.end,  # type: ignore[arg-type]
+                offset + tok.end,
                 text[start : tok.end],
             )  # fmt: skip
         )

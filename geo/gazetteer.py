@@ -402,6 +402,7 @@ def _add_districts(
             )
             continue
         seat = max(seats, key=lambda p: p.population)
+        point_of = "seat"
         if not seat.admin2:
             table[seat.place_id] = replace(seat, admin2=district)
         elif seat.admin2 != district:
@@ -415,6 +416,7 @@ def _add_districts(
                 if p.kind == "town" and p.admin2 == district and p.admin1 == province
             ]
             if inside:
+                point_of = f"{seat.name}, the seat, lies in the {seat.admin2} polygon; town"
                 seat = max(inside, key=lambda p: (p.population, p.place_id))
         place = Place(
             place_id=f"district:{name_key(district).replace(' ', '-')}",
@@ -426,7 +428,7 @@ def _add_districts(
             admin1=province,
             admin2=district,
             precision=3,
-            source=f"data/districts.csv (point: seat {seat.name}, {seat.source})",
+            source=f"data/districts.csv (point: {point_of} {seat.name}, {seat.source})",
             in_region=region.contains("PK", province),
         )
         table[place.place_id] = place
@@ -440,7 +442,7 @@ def _add_admin1_and_countries(
     countries: Mapping[str, Mapping], table: dict[str, Place], names: list, region: Region
 ) -> None:
     """Provinces and countries are recognised so they can be kept out of the map."""
-    capitals = {}
+    capitals: dict[tuple[str, str], Place] = {}
     for place in table.values():
         capitals.setdefault((place.country, name_key(place.name)), place)
     for province, aliases in PK_ADMIN1_ALIASES.items():

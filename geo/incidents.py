@@ -165,13 +165,13 @@ def reconcile(
     for claim in claims:
         if claim.claimant_kind == "party":
             continue
-        key = (claim.figure, claim.role)
+        key: tuple[str, str] = (claim.figure, claim.role)
         low, high = per_article[key].get(claim.article_id, (0, 0))
         per_article[key][claim.article_id] = (
             max(low, claim.value_low),
             max(high, claim.value_high),
         )
-    estimates = {}
+    estimates: dict[tuple[str, str], Estimate] = {}
     for key, by_article in per_article.items():
         latest = max(by_article, key=lambda a: (published.get(a) or _NO_DATE, by_article[a]))
         estimates[key] = Estimate(
