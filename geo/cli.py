@@ -43,8 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"incidentmap {__version__}")
     # -v/-q work before or after the command: "incidentmap -q build" or "build -q".
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", help="say more")
-    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    # SUPPRESS: the subcommand's own default would otherwise undo "-q build".
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="say more"
+    )
+    common.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only errors"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="say more")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")

@@ -45,6 +45,12 @@ def _boundary_data_dir() -> Path | None:
 
 
 @pytest.fixture(scope="session")
+def boundary_data_dir_or_none() -> Path | None:
+    """The folder holding the ADM2 boundary file, or None (never skips)."""
+    return _boundary_data_dir()
+
+
+@pytest.fixture(scope="session")
 def boundary_data_dir() -> Path:
     """The folder holding the ADM2 boundary file; skips the test when there is none."""
     folder = _boundary_data_dir()
@@ -67,3 +73,17 @@ def seeds_dir() -> Path:
     if not SEEDS_DIR.is_dir() or not any(SEEDS_DIR.glob("*.txt")):
         pytest.skip(f"no seed articles in {SEEDS_DIR}")
     return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def resources(gazetteer, lexicon, request):
+    """Build resources from the session's gazetteer and lexicon (polygons when present)."""
+    from geo.pipeline import Resources
+    from geo.region import DEFAULT_REGION
+
+    if _boundary_data_dir() is None:
+        polygons, note = None, "no district polygons found (tests)"
+    else:
+        polygons = request.getfixturevalue("districts")
+        note = f"district polygons: {_boundary_data_dir()}"
+    return Resources(gazetteer, lexicon, polygons, note, DEFAULT_REGION)
