@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="forget the store and read every article again"
     )
     build.add_argument(
+        "--prune", action="store_true", help="retract stored articles whose file is gone"
+    )
+    build.add_argument(
         "--province", default="Balochistan",
         help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
     )  # fmt: skip
@@ -122,6 +125,7 @@ def _progress(enabled: bool):
 
 
 def _build(args: argparse.Namespace) -> int:
+    from geo.changes import has_changes, summary_lines
     from geo.pipeline import build, load_resources
     from geo.region import Region
 
@@ -131,6 +135,7 @@ def _build(args: argparse.Namespace) -> int:
         out_dir=args.out,
         store_path=args.store,
         rebuild=args.rebuild,
+        prune=args.prune,
         resources=resources,
         progress=_progress(not args.quiet),
     )
@@ -142,7 +147,15 @@ def _build(args: argparse.Namespace) -> int:
     )
     if result.reextracted:
         print(f"re-read {result.reextracted} stored articles with the current extractor")
+    if result.replaced:
+        print(f"replaced {len(result.replaced)} articles whose file changed")
+    if result.pruned:
+        print(f"retracted {len(result.pruned)} articles whose file is gone")
     print(f"incidents: {result.n_incidents}; claims: {result.n_claims}")
+    if has_changes(result.changes):
+        print("\n".join(summary_lines(result.changes)))
+    else:
+        print("changes: nothing new")
     print(result.boundaries)
     for path in result.outputs.values():
         print(f"wrote {Path(path)}")

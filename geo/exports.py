@@ -19,6 +19,7 @@ from typing import IO, Any
 import geopandas as gpd
 import pandas as pd
 
+from geo._faults import checkpoint
 from geo.atomic import atomic_write
 from geo.render import render_map, write_map
 
@@ -237,6 +238,7 @@ def write_outputs(
     paths = {name: folder / name for name in OUTPUT_NAMES}
     _write_csv(incident_table, paths["incidents.csv"])
     _write_csv(claim_table, paths["claims.csv"])
+    checkpoint("mid-outputs")
     with atomic_write(paths["incidents.geojson"]) as handle:
         _dump_features(incident_table, handle)
     write_map(m, paths["incidents.html"])

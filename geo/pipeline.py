@@ -10,6 +10,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from typing import Any
 import geopandas as gpd
 
 from geo import __version__
+from geo._faults import checkpoint
 from geo.articles import ArticleError, iter_article_files, read_article
+from geo.atomic import write_text_atomic
+from geo.changes import describe_changes, has_changes
 from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts
 from geo.exports import write_outputs
@@ -38,6 +42,7 @@ logger = logging.getLogger(__name__)
 SAMPLE_ARTICLES = PROJECT_DATA / "articles"
 DEFAULT_OUT = Path("maps")
 STORE_NAME = "incidentmap.db"
+CHANGES_NAME = "changes.json"
 #: Stores written by another extractor are re-read from their text.
 EXTRACTOR = f"{__version__}/{SCHEMA_VERSION}"
 
@@ -57,7 +62,9 @@ class BuildResult:
     outputs: dict[str, Path]
     boundaries: str
     reextracted: int = 0
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    replaced: tuple[str, ...] = ()
+    pruned: tuple[str, ...] = ()
+    changes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,11 @@ def build(
     out_dir: str | Path = DEFAULT_OUT,
     store_path: str | Path | None = None,
     rebuild: bool = False,
+    prune: bool = False,
     resources: Resources | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Read new articles into the store, then write the map and exports.
+    """Read new articles into the store, then write the map, exports and changelog.
 
     Parameters
     ----------
@@ -121,6 +129,8 @@ def build(
         The store file; default ``<out_dir>/incidentmap.db``.
     rebuild
         Forget what the store holds and read every article again.
+    prune
+        Retract stored articles whose file no longer exists.
     resources
         Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
     progress
@@ -130,32 +140,30 @@ def build(
     resources = resources or load_resources()
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
-    wrap = progress or (lambda items, total: items)
-    skipped: list[str] = []
-    n_new = n_known = reextracted = 0
     with Store(store_file) as store, store.transaction():
+        old_incidents = store.incidents()
+        old_claims = claims_frame(store.claims()).to_dict("records")
+        old_articles = store.article_ids()
         if rebuild:
             store.clear()
-        elif store.get_meta("extractor") not in (None, EXTRACTOR):
-            reextracted = _reextract(store, resources)
+        reextracted = _reextract(store, resources) if _stale(store) else 0
         store.set_meta("extractor", EXTRACTOR)
-        known = store.article_ids()
-        for path in wrap(files, len(files)):
-            try:
-                article = read_article(path)
-            except (ArticleError, OSError) as exc:
-                logger.warning("skipped %s", exc)
-                skipped.append(str(path))
-                continue
-            if article.article_id in known:
-                n_known += 1
-                continue
-            claims, reports = extract(article, resources)
-            store.add_article(article, claims, reports)
-            known.add(article.article_id)
-            n_new += 1
+        ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
+        pruned = _prune(store) if prune else []
         frames = _frames(store, resources)
-        store.replace_incidents(frames["incidents"].drop(columns="geometry").to_dict("records"))
+        new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
+        store.replace_incidents(new_incidents)
+        checkpoint("before-commit")
+    changes = describe_changes(
+        old_incidents=old_incidents,
+        new_incidents=new_incidents,
+        old_claims=old_claims,
+        new_claims=frames["claims"].to_dict("records"),
+        # Re-read articles (--rebuild) are not news: only ids the store lacked are.
+        new_articles=[a for a in ingest.new if a not in old_articles],
+        replaced_articles=ingest.replaced,
+        pruned_articles=pruned,
+    )
     outputs = write_outputs(
         out,
         incidents=frames["incidents"],
@@ -164,17 +172,79 @@ def build(
         districts=resources.districts,
         title=f"Attacks in {resources.region.label}",
     )
+    checkpoint("before-changelog")
+    # The changelog describes the last build that changed something: a build
+    # with nothing new leaves it, like every other output, byte for byte.
+    if has_changes(changes) or not (out / CHANGES_NAME).exists():
+        write_text_atomic(out / CHANGES_NAME, json.dumps(changes, indent=2, sort_keys=True) + "\n")
+    outputs[CHANGES_NAME] = out / CHANGES_NAME
     return BuildResult(
         n_files=len(files),
-        n_new=n_new,
-        n_known=n_known,
-        skipped=tuple(skipped),
+        n_new=len(ingest.new),
+        n_known=ingest.known,
+        skipped=tuple(ingest.skipped),
         n_incidents=len(frames["incidents"]),
         n_claims=len(frames["claims"]),
         outputs=outputs,
         boundaries=resources.boundaries,
         reextracted=reextracted,
+        replaced=tuple(ingest.replaced),
+        pruned=tuple(pruned),
+        changes=changes,
     )
+
+
+@dataclass
+class _Ingest:
+    new: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    known: int = 0
+
+
+def _ingest(store: Store, files: list[Path], resources: Resources, wrap: Progress) -> _Ingest:
+    """Read files whose content the store lacks; a changed file replaces its old article."""
+    result = _Ingest()
+    known = store.article_ids()
+    by_path = {_path_key(p): a for a, p in store.article_paths().items()}
+    for path in wrap(files, len(files)):
+        try:
+            article = read_article(path)
+        except (ArticleError, OSError) as exc:
+            logger.warning("skipped %s", exc)
+            result.skipped.append(str(path))
+            continue
+        if article.article_id in known:
+            result.known += 1
+            continue
+        old = by_path.get(_path_key(path))
+        if old is not None and old != article.article_id:
+            store.remove_article(old)
+            result.replaced.append(old)
+        claims, reports = extract(article, resources)
+        store.add_article(article, claims, reports)
+        known.add(article.article_id)
+        result.new.append(article.article_id)
+        checkpoint("article-stored")
+    return result
+
+
+def _path_key(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _prune(store: Store) -> list[str]:
+    """Retract every stored article whose file is gone."""
+    gone = [a for a, p in store.article_paths().items() if not Path(p).exists()]
+    for article_id in gone:
+        store.remove_article(article_id)
+        logger.info("retracted %s: its file is gone", article_id)
+    return gone
+
+
+def _stale(store: Store) -> bool:
+    """True when the store was filled by another version of the extractor."""
+    return store.get_meta("extractor") not in (None, EXTRACTOR)
 
 
 def _reextract(store: Store, resources: Resources) -> int:

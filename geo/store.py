@@ -143,6 +143,10 @@ class Store:
             [(article.article_id, i, _report_json(r)) for i, r in enumerate(reports)],
         )
 
+    def article_paths(self) -> dict[str, str]:
+        """Return each stored article's file path, by article id."""
+        return dict(self._conn.execute("SELECT article_id, path FROM articles"))
+
     def remove_article(self, article_id: str) -> None:
         """Forget an article and everything extracted from it."""
         self._conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))

@@ -93,11 +93,18 @@ def test_build_prints_the_summary(articles, tmp_path, env, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "articles: 2 found, 2 new, 0 already in the store, 0 skipped"
     assert lines[1] == "incidents: 2; claims: 2"
-    assert lines[2].startswith(("district polygons: ", "no district polygons found"))
-    assert lines[3:] == [
+    assert lines[2] == (
+        "changes: 2 incidents added, 0 figures revised, 0 area figures revised, "
+        "0 incidents retracted"
+    )
+    assert [line[:4] for line in lines[3:5]] == ["  + ", "  + "]
+    assert lines[5].startswith(("district polygons: ", "no district polygons found"))
+    assert lines[6:] == [
         f"wrote {out / name}"
-        for name in ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html")
-    ]
+        for name in (
+            "incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "changes.json"
+        )
+    ]  # fmt: skip
     assert store.is_file()
     assert not (out / "incidentmap.db").exists()
 

@@ -29,7 +29,7 @@ CLAIM_COLUMNS = [
     "claim_id", "incident_id", "scope", "area", "figure", "role", "value_low", "value_high",
     "qualifier", "claimant", "claimant_kind", "article_id", "outlet", "published", "sentence",
 ]  # fmt: skip
-OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html")
+OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "changes.json")
 
 FRONT_MATTER = """\
 ---
