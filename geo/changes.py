@@ -202,9 +202,9 @@ def _area_changes(
                     "value": int(claim["value_low"]),
                     "claimant": claim["claimant"],
                     "claimant_kind": claim["claimant_kind"],
-                }  # fmt: skip
+                }
             )
-    out = []
+    out: list[dict[str, Any]] = []
     for key in sorted(set(old) | set(new)):
         if old.get(key, []) != new.get(key, []):
             out.append(
@@ -213,10 +213,14 @@ def _area_changes(
                     "role": key[1],
                     "old": old.get(key, []),
                     "new": new.get(key, []),
-                    "moved_by": sorted(movers[key], key=lambda m: sorted(m.items())),
-                }  # fmt: skip
+                    "moved_by": sorted(movers[key], key=_by_content),
+                }
             )
     return out
+
+
+def _by_content(mover: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((k, str(v)) for k, v in mover.items())
 
 
 def _area_values(claims: Iterable[Row]) -> dict[tuple[str, str], list[int]]:
