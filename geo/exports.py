@@ -302,6 +302,11 @@ def _check_crs(frame: pd.DataFrame) -> None:
 # -- write ------------------------------------------------------------------
 
 
+def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame as UTF-8 CSV (no index, NA as empty), atomically."""
+    return _write_csv(table, path)
+
+
 def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     with atomic_write(path) as handle:
         table.to_csv(handle, index=False, na_rep="", lineterminator="\n")

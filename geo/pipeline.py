@@ -26,7 +26,7 @@ from geo.atomic import write_text_atomic
 from geo.changes import describe_changes, has_changes
 from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts
-from geo.exports import write_outputs
+from geo.exports import write_csv_atomic, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
@@ -34,7 +34,7 @@ from geo.mentions import extract_mentions
 from geo.records import Article, Claim, Report
 from geo.region import DEFAULT_REGION, Region
 from geo.store import SCHEMA_VERSION, Store
-from geo.tables import articles_frame, claims_frame, incident_frame
+from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ SAMPLE_ARTICLES = PROJECT_DATA / "articles"
 DEFAULT_OUT = Path("maps")
 STORE_NAME = "incidentmap.db"
 CHANGES_NAME = "changes.json"
+AREAS_NAME = "areas.csv"
 #: Stores written by another extractor are re-read from their text.
 EXTRACTOR = f"{__version__}/{SCHEMA_VERSION}"
 
@@ -172,6 +173,7 @@ def build(
         districts=resources.districts,
         title=f"Attacks in {resources.region.label}",
     )
+    outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
     checkpoint("before-changelog")
     # The changelog describes the last build that changed something: a build
     # with nothing new leaves it, like every other output, byte for byte.
@@ -265,5 +267,6 @@ def _frames(store: Store, resources: Resources) -> dict[str, Any]:
     return {
         "incidents": incident_frame(incidents, claims, articles, districts=resources.districts),
         "claims": claims_frame(claims),
+        "areas": area_frame(claims, articles),
         "articles": articles_frame(articles),
     }

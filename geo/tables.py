@@ -124,6 +124,51 @@ def _join_note(note: str, extra: str) -> str:
     return f"{note}; {extra}" if note else extra
 
 
+#: Columns of ``areas.csv``: wave-wide figures, reconciled like an incident's.
+AREA_COLUMNS = (
+    "area", "figure", "role", "low", "best", "high", "n_claims", "n_articles",
+    "party_claims", "sources",
+)  # fmt: skip
+
+
+def area_frame(claims: Sequence[Claim], articles: Sequence[Article]) -> pd.DataFrame:
+    """Return the ``areas.csv`` table: area-wide figures per (area, figure, role).
+
+    ``low``/``best``/``high`` are reconciled as for an incident (best = the
+    latest article's figure); parties' claims are listed apart in
+    ``party_claims`` ("280 (BLA)"), never folded in.
+    """
+    published = {a.article_id: a.published for a in articles}
+    groups: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+    for claim in claims:
+        if claim.scope == "area":
+            groups[(claim.area, claim.figure, claim.role)].append(claim)
+    rows = []
+    for (area, figure, role), group in sorted(groups.items()):
+        estimate = reconcile(group, published=published).get((figure, role))
+        party = sorted(
+            {f"{c.value_low} ({c.claimant})" for c in group if c.claimant_kind == "party"}
+        )
+        rows.append(
+            {
+                "area": area,
+                "figure": figure,
+                "role": role,
+                "low": estimate.low if estimate else pd.NA,
+                "best": estimate.best if estimate else pd.NA,
+                "high": estimate.high if estimate else pd.NA,
+                "n_claims": len(group),
+                "n_articles": len({c.article_id for c in group}),
+                "party_claims": "; ".join(party),
+                "sources": ";".join(sorted({c.article_id for c in group})),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(AREA_COLUMNS))
+    for column in ("low", "best", "high", "n_claims", "n_articles"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
 def claims_frame(claims: Sequence[Claim]) -> pd.DataFrame:
     """Return the ``claims.csv`` table."""
     rows = [

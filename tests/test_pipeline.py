@@ -29,7 +29,14 @@ CLAIM_COLUMNS = [
     "claim_id", "incident_id", "scope", "area", "figure", "role", "value_low", "value_high",
     "qualifier", "claimant", "claimant_kind", "article_id", "outlet", "published", "sentence",
 ]  # fmt: skip
-OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "changes.json")
+OUTPUTS = (
+    "incidents.csv",
+    "claims.csv",
+    "incidents.geojson",
+    "incidents.html",
+    "areas.csv",
+    "changes.json",
+)
 
 FRONT_MATTER = """\
 ---

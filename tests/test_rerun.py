@@ -75,6 +75,15 @@ def test_adding_articles_gives_the_same_tables_as_one_build(
     assert movers[31]["claimant_kind"] in ("official", "independent", "unattributed")
 
 
+def test_area_figures_are_reconciled_with_party_claims_beside(full_build):
+    with (full_build[1] / "areas.csv").open(encoding="utf-8") as handle:
+        rows = {(r["figure"], r["role"]): r for r in csv.DictReader(handle)}
+    civilians, security = rows[("killed", "civilian")], rows[("killed", "security")]
+    assert (civilians["low"], civilians["best"], civilians["high"]) == ("18", "36", "36")
+    assert (security["low"], security["high"]) == ("15", "22")  # officials only
+    assert security["party_claims"] == "200 (BLA); 280 (BLA); 84 (BLA)"
+
+
 def test_one_incident_per_place_and_day_with_its_sources(full_build):
     with (full_build[1] / "incidents.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -94,7 +103,7 @@ def test_nothing_new_changes_no_byte(full_build, resources):
     assert (result.n_new, result.n_known) == (0, 5)
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".db"}
     assert after == before
-    assert set(before) == {*OUTPUTS, "changes.json"}
+    assert set(before) == {*OUTPUTS, "areas.csv", "changes.json"}
 
 
 def test_changed_file_replaces_its_claims_and_prune_retracts(seeds_dir, resources, tmp_path):

@@ -7,7 +7,7 @@ from shapely.geometry import box
 
 from geo.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from geo.records import Article, Claim, Incident, Place
-from geo.tables import articles_frame, claims_frame, incident_frame
+from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
 TOWN = Place("gn:1", "Alpha", "town", 29.5, 66.5, "PK", "Balochistan", "TableDistrict", 5000)
 FAR = Place("gn:2", "Beta", "town", 10.0, 10.0, "PK", "Balochistan", "FallbackDistrict", 10)
@@ -90,3 +90,21 @@ def test_claims_and_articles_frames_have_the_schema(claims, articles):
     assert frame.loc[0, "published"] == ""  # Claim.published unset in this fixture
     table = articles_frame(articles)
     assert table.loc[1, "published"] == "2026-02-03"
+
+
+def test_area_frame_reconciles_officials_and_lists_parties_apart(articles):
+    def area_claim(cid, article, value, kind="official", claimant="police"):
+        return Claim(
+            cid, article, "area", "", "Balochistan", "killed", "security", value, value, "",
+            claimant, kind, None, "A sentence.", 0, 11,
+        )  # fmt: skip
+
+    claims = [
+        area_claim("c1", "a1", 15),
+        area_claim("c2", "a2", 22),
+        area_claim("c3", "a2", 280, "party", "BLA"),
+    ]
+    row = area_frame(claims, articles).iloc[0]
+    assert (row["low"], row["best"], row["high"]) == (15, 22, 22)
+    assert (row["n_claims"], row["n_articles"]) == (3, 2)
+    assert row["party_claims"] == "280 (BLA)"
