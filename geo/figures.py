@@ -13,7 +13,7 @@ out rather than guess.  Pure: text in, :class:`~geo.records.Figure` out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 from geo.lexicon import Lexicon
@@ -282,6 +282,7 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
     previous: Figure | None = None
     prev_end = 0
     in_subgroup = False
+    parts: list[str] = []  # roles of the current figure's parts
     for num in numbers:
         between = [t.low for t in tokens[prev_end : num.qualifier_first]]
         role, np_end = _role_in(tokens, num.last, lexicon)
@@ -292,8 +293,11 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
             bool(set(between) & _SUBGROUP_CUES) or (in_subgroup and listed)
         )
         if in_subgroup:
+            parts.append(role or "unspecified")
             prev_end = max(np_end, num.last)
             continue
+        _settle_parts(figures, parts)
+        parts = []
         if role == "unspecified" and tokens[np_end - 1].low == "others" and previous:
             role = previous.role
         kind = _kind_before(tokens, num.qualifier_first)
@@ -319,9 +323,22 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
             figures.append(previous)
         pending = []
         prev_end = np_end
+    _settle_parts(figures, parts)
     figures.extend(_toll_figures(tokens, text, offset, figures))
     figures.extend(_another(tokens, text, offset, figures))
+    figures.extend(_single_victims(tokens, text, offset, figures, lexicon))
     return sorted(figures, key=lambda f: f.start_char)
+
+
+def _settle_parts(figures: list[Figure], parts: list[str]) -> None:
+    """Count "N people including M women and K children" as civilians.
+
+    An unspecified figure whose listed parts are civilians (and men, who are
+    unspecified on their own) counts civilians.
+    """
+    civilian_parts = "civilian" in parts and set(parts) <= {"civilian", "unspecified"}
+    if figures and figures[-1].role == "unspecified" and civilian_parts:
+        figures[-1] = replace(figures[-1], role="civilian")
 
 
 def _bare_number(
@@ -348,16 +365,80 @@ def _make_figure(
 ) -> Figure:
     start_char = tokens[num.qualifier_first].start
     end_char = tokens[max(end, num.last) - 1].end
+    named = _named_companion(tokens, num.qualifier_first)
+    if named is not None:
+        start_char = tokens[named].start  # "Shahid Malazai and six of his guards": seven
     return _figure(
         kind=kind,
         role=role,
-        low=num.low,
-        high=num.high,
+        low=num.low + (named is not None),
+        high=num.high + (named is not None),
         qualifier=num.qualifier,
         start=offset + start_char,
         end=offset + end_char,
         text=text[start_char:end_char],
     )
+
+
+def _named_companion(tokens: list[_Token], first: int) -> int | None:
+    """The start of a named person listed before a figure ("Name Surname and six ...")."""
+    if first < 3 or tokens[first - 1].low != "and":
+        return None
+    name = first - 2
+    while name > 0 and tokens[name - 1].text[:1].isupper() and tokens[name - 1].text.isalpha():
+        name -= 1
+    length = first - 1 - name
+    titled = name > 0 and tokens[name - 1].low in _TITLES
+    if not all(t.text[:1].isupper() and t.text.isalpha() for t in tokens[name : first - 1]):
+        return None
+    return name if length >= 2 or (length == 1 and titled) else None
+
+
+#: Words that name one person: "abducted the deputy commissioner", "killed a
+#: tribal elder".  A victim named this way counts as one.
+_TITLES = {
+    "administrator", "commissioner", "official", "officer", "engineer", "doctor", "journalist",
+    "leader", "chief", "elder", "judge", "lawyer", "teacher", "politician", "minister", "mayor",
+    "chairman", "councillor", "headmaster", "cleric", "trader", "shopkeeper", "driver",
+    "student", "activist", "son", "daughter", "brother", "man", "woman", "boy", "girl",
+    "child", "policeman", "soldier", "constable", "sepoy", "inspector", "superintendent",
+}  # fmt: skip
+_SINGLE_VERBS = {
+    "abducted": "abducted", "kidnapped": "abducted", "killed": "killed", "assassinated": "killed",
+    "injured": "injured", "wounded": "injured",
+}  # fmt: skip
+_SINGLE_SKIP = {
+    "the", "a", "an", "his", "her", "their", "its", "senior", "local", "deputy", "assistant",
+    "civil", "tribal", "political", "district", "retired", "former",
+}  # fmt: skip
+
+
+def _single_victims(
+    tokens: list[_Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
+) -> list[Figure]:
+    """One person named by a title after a verb: "militants abducted the area's administrator"."""
+    out = []
+    taken = [(f.start_char, f.end_char) for f in found]
+    for i, tok in enumerate(tokens):
+        kind = _SINGLE_VERBS.get(tok.low)
+        if kind is None:
+            continue
+        j = i + 1
+        while j < min(len(tokens), i + 7):
+            word = tokens[j].low
+            if word in _TITLES:
+                start, end = offset + tok.start, offset + tokens[j].end
+                if not any(s < end and start < e for s, e in taken):
+                    role = "security" if lexicon.roles.get(word) == "security" else "civilian"
+                    out.append(
+                        _figure(kind, role, 1, 1, "", start, end, text[tok.start : tokens[j].end])
+                    )
+                break
+            modifier = word in _SINGLE_SKIP or word in lexicon.roles or word.endswith(("'s", "’s"))
+            if not (modifier or tokens[j].text[:1].isupper()):
+                break
+            j += 1
+    return out
 
 
 _TOLL = re.compile(

@@ -140,7 +140,8 @@ def test_build_content_of_the_small_articles(built):
     kalat = incidents["Kalat"]
     # Front matter dates the article 1 February 2026, so "Saturday" is 31 January.
     assert (kalat["event_date"], kalat["date_precision"]) == ("2026-01-31", "day")
-    assert (kalat["primary_type"], kalat["target"], kalat["killed_unspecified"]) == (
+    # A bank's guards are civilians (private guards, not the state's forces).
+    assert (kalat["primary_type"], kalat["target"], kalat["killed_civilians"]) == (
         "armed_assault",
         "bank",
         "3",
