@@ -10,6 +10,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -44,8 +45,28 @@ DEFAULT_OUT = Path("maps")
 STORE_NAME = "incidentmap.db"
 CHANGES_NAME = "changes.json"
 AREAS_NAME = "areas.csv"
-#: Stores written by another extractor are re-read from their text.
-EXTRACTOR = f"{__version__}/{SCHEMA_VERSION}"
+#: What extraction depends on: a change to any of these re-reads stored articles.
+_EXTRACTOR_MODULES = (
+    "articles", "text", "gazetteer", "lexicon", "mentions", "figures", "dates", "claimants",
+    "claims", "records",
+)  # fmt: skip
+
+
+def extractor_fingerprint() -> str:
+    """A hash of the extraction code and the curated tables it reads.
+
+    Stored with the store, it tells a later build whether the articles were
+    read by the same extractor; if not, they are read again from their stored
+    text, so an improved lexicon takes effect without ``--rebuild``.
+    """
+    digest = hashlib.sha256(f"{__version__}/{SCHEMA_VERSION}".encode())
+    package = Path(__file__).resolve().parent
+    files = [package / f"{name}.py" for name in _EXTRACTOR_MODULES]
+    files += sorted(p for p in PROJECT_DATA.glob("*") if p.suffix in (".csv", ".txt"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]
 
@@ -148,7 +169,7 @@ def build(
         if rebuild:
             store.clear()
         reextracted = _reextract(store, resources) if _stale(store) else 0
-        store.set_meta("extractor", EXTRACTOR)
+        store.set_meta("extractor", extractor_fingerprint())
         ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
         pruned = _prune(store) if prune else []
         frames = _frames(store, resources)
@@ -246,7 +267,7 @@ def _prune(store: Store) -> list[str]:
 
 def _stale(store: Store) -> bool:
     """True when the store was filled by another version of the extractor."""
-    return store.get_meta("extractor") not in (None, EXTRACTOR)
+    return store.get_meta("extractor") not in (None, extractor_fingerprint())
 
 
 def _reextract(store: Store, resources: Resources) -> int:

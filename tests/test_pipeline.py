@@ -343,3 +343,18 @@ def test_build_opens_no_network_connection(
         seeds = build([SEEDS_DIR], out_dir=tmp_path / "seeds", resources=resources)
         assert seeds.n_incidents == len(SEED_PLACES)
     assert no_network == []
+
+
+def test_a_store_read_by_another_extractor_is_read_again(articles, tmp_path, resources):
+    from geo.pipeline import extractor_fingerprint
+    from geo.store import Store
+
+    out = tmp_path / "out"
+    first = build([articles], out_dir=out, resources=resources)
+    with Store(out / "incidentmap.db") as store, store.transaction():
+        assert store.get_meta("extractor") == extractor_fingerprint()
+        store.set_meta("extractor", "an-older-extractor")
+    again = build([articles], out_dir=out, resources=resources)
+    assert again.reextracted == first.n_new
+    assert (again.n_new, again.n_known) == (0, first.n_new)
+    assert again.n_incidents == first.n_incidents
