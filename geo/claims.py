@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from geo.mentions import is_mappable
 from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Trigger
@@ -43,6 +43,10 @@ _TARGET = re.compile(
     r"(?:station|stations|camp|post|headquarters|prison|jail|vehicle|residence|house|building|"
     r"buildings|office|offices|checkpoint|checkpoints|bank|school|market|gate|lines|centre|"
     r"center|convoy|train|bus|port|base|installations?|compound|hospital|cameras))\b",
+    re.IGNORECASE,
+)
+_ATTACKERS = re.compile(
+    r"\b(?:militants?|insurgents?|gunmen|attackers?|terrorists?|fighters?|assailants?|rebels?)\b",
     re.IGNORECASE,
 )
 #: A sentence naming this many places with only generic triggers is a list of
@@ -74,7 +78,7 @@ def build_claims_and_reports(
         if mention.background:
             topic, previous, last_claimant = [], mention, None
             continue
-        places = list(dict.fromkeys(pm.place for pm in mention.places if is_mappable(pm)))
+        places = _distinct_places(pm.place for pm in mention.places if is_mappable(pm))
         is_event = bool(mention.triggers or mention.figures)
         if not places and is_event and _inherits(mention, previous, topic):
             places = list(topic)
@@ -89,7 +93,9 @@ def build_claims_and_reports(
             claims.append(_claim(article, mention, figure, place, claimant, date, area))
             if place is not None:
                 reports[(place.place_id, date)]["claims"].append(claims[-1].claim_id)
-        if places or is_event or mention.places:
+        # Only what the story is about moves the topic: a sentence on where a
+        # train came from does not end the account of where it was attacked.
+        if places or is_event:
             topic = places
         if mention.claimant is not None or not _same_paragraph(previous, mention):
             last_claimant = mention.claimant
@@ -97,20 +103,32 @@ def build_claims_and_reports(
     return claims, [_report(article.article_id, data) for data in reports.values()]
 
 
+def _distinct_places(found: Iterable[Place]) -> list[Place]:
+    """The places of a sentence, a district dropped when a town in it is named.
+
+    "Turbat, in Kech district" is one place, Turbat, not two.
+    """
+    places = list(dict.fromkeys(found))
+    towns = {p.admin2 for p in places if p.kind != "district"}
+    return [p for p in places if p.kind != "district" or p.admin2 not in towns]
+
+
 def article_event_date(mentions: Sequence[Mention]) -> dt.date | None:
-    """The date most event sentences give (ties: the earliest), for undated ones.
+    """The date most event sentences give (ties: the first given), for undated ones.
 
     The most frequent date rather than the first: a photo caption or a
     "the previous day" aside should not date the whole story.
     """
-    counts = Counter(
+    dated = [
         m.event_date
         for m in mentions
         if not m.background and m.event_date is not None and (m.triggers or m.figures)
-    )
-    if not counts:
+    ]
+    if not dated:
         return None
-    return min(counts, key=lambda d: (-counts[d], d))
+    counts = Counter(dated)
+    # On a tie, the date the story gives first (its lede) wins.
+    return min(counts, key=lambda d: (-counts[d], dated.index(d)))
 
 
 def _same_paragraph(a: Mention | None, b: Mention) -> bool:
@@ -132,7 +150,16 @@ def _inherits(mention: Mention, previous: Mention | None, topic: list[Place]) ->
         return True
     if _AREA_WORDS.search(_CLAUSE_BREAK.split(text)[0]):
         return False
+    if _party_claim(mention) and not _same_paragraph(previous, mention):
+        return False  # a group's claim in its own paragraph is about its whole operation
     return mention.sentence.paragraph - previous.sentence.paragraph <= 1
+
+
+def _party_claim(mention: Mention) -> bool:
+    text = mention.sentence.text
+    return (mention.claimant is not None and mention.claimant.kind == "party") or bool(
+        re.search(r"\bclaimed responsibility\b", text, re.IGNORECASE)
+    )
 
 
 def _clauses(mention: Mention) -> list[tuple[int, int]]:
@@ -189,6 +216,13 @@ def _add_reports(
     precision = mention.date_precision if mention.event_date else "unknown"
     if date is not None and not mention.event_date:
         precision = "day"
+    if (
+        not specific
+        and _ATTACKERS.search(mention.sentence.text)
+        and any(f.kind in ("killed", "injured") for f in mention.figures)
+    ):
+        # "insurgents killed 10 people": an attack by armed men, method unsaid.
+        types = {pid: found or {"armed_assault"} for pid, found in types.items()}
     for place in places:
         entry = reports.setdefault(
             (place.place_id, date),

@@ -416,9 +416,9 @@ _SINGLE_SKIP = {
 def _single_victims(
     tokens: list[_Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
 ) -> list[Figure]:
-    """One person named by a title after a verb: "militants abducted the area's administrator"."""
-    out = []
-    taken = [(f.start_char, f.end_char) for f in found]
+    """One person named by a title: "abducted the area's administrator", "a sepoy died"."""
+    out = _single_subjects(tokens, text, offset, found, lexicon)
+    taken = [(f.start_char, f.end_char) for f in [*found, *out]]
     for i, tok in enumerate(tokens):
         kind = _SINGLE_VERBS.get(tok.low)
         if kind is None:
@@ -438,6 +438,36 @@ def _single_victims(
             if not (modifier or tokens[j].text[:1].isupper()):
                 break
             j += 1
+    return out
+
+
+_ONE = {"a", "an", "one"}
+
+
+def _single_subjects(
+    tokens: list[_Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
+) -> list[Figure]:
+    """Count one person named as a subject: "a Frontier Corps sepoy lost his life"."""
+    out = []
+    taken = [(f.start_char, f.end_char) for f in found]
+    for i, tok in enumerate(tokens):
+        if tok.low not in _TITLES:
+            continue
+        j = i - 1
+        while j >= 0 and i - j <= 4 and tokens[j].low not in _ONE:
+            if not (tokens[j].text[:1].isupper() or tokens[j].low in lexicon.roles):
+                j = -1
+                break
+            j -= 1
+        if j < 0 or tokens[j].low not in _ONE:
+            continue
+        kind = _kind_after(tokens, i + 1)
+        if kind is None:
+            continue
+        start, end = offset + tokens[j].start, offset + tok.end
+        if not any(s < end and start < e for s, e in taken):
+            role = "security" if lexicon.roles.get(tok.low) == "security" else "civilian"
+            out.append(_figure(kind, role, 1, 1, "", start, end, text[tokens[j].start : tok.end]))
     return out
 
 

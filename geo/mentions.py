@@ -30,7 +30,17 @@ _GOVERNMENT_NEXT = re.compile(
     r"accused|blame)))",
     re.IGNORECASE,
 )
-_ORIGIN_BEFORE = re.compile(r"\b(?:from|native of|hailing from|hailed from)\s+(?:the\s+)?$", re.I)
+_ORIGIN_BEFORE = re.compile(
+    r"\b(?:from|native of|hailing from|hailed from|left|leaving|departed|departing|"
+    r"set off from|set out from)\s+(?:the\s+)?$",
+    re.I,
+)
+#: "train services to Quetta", "trains between Quetta and Sibi": a route, not a scene.
+_ROUTE_BEFORE = re.compile(
+    r"\b(?:services?|trains?|flights?|traffic|roads?|highways?|links?|routes?|linking|"
+    r"connecting)\b[^.;,]{0,30}\b(?:to|from|between|with|and)\s+$",
+    re.I,
+)
 _ORIGIN_AFTER = re.compile(r"^\s*(?:resident|residents|native|natives|-born|-origin)\b", re.I)
 _BASE_AFTER = re.compile(r"^\s*-?\s*based\b", re.I)
 _TRAIN_AFTER = re.compile(r"^\s+(?:Mail|Express)\b")
@@ -39,7 +49,8 @@ _DESTINATION_BEFORE = re.compile(
     r"to|travell?ing to|taken to|shifted to|moved to|brought to|transported to|flown to)\s+$",
     re.I,
 )
-_DATELINE_AFTER = re.compile(r"^\s*(?:[-–—:(]|,\s+[A-Z][a-z]+\s+\d)")
+#: "QUETTA -", "QUETTA, Pakistan (Reuters) -", "MACH:" opening a story.
+_DATELINE_AFTER = re.compile(r"^\s*(?:[-–—:(]|,\s+[A-Z])")
 _MAPPABLE_KINDS = ("town", "locality", "district", "tehsil")
 
 
@@ -173,6 +184,6 @@ def place_role(text: str, start: int, end: int, place: Place, *, first: bool = F
         return "train"
     if _ORIGIN_BEFORE.search(before) or _ORIGIN_AFTER.match(after):
         return "origin"
-    if _DESTINATION_BEFORE.search(before):
+    if _DESTINATION_BEFORE.search(before) or _ROUTE_BEFORE.search(before):
         return "destination"
     return "incident"

@@ -68,6 +68,7 @@ def extractor_fingerprint() -> str:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
+
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]
 
 

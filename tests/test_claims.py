@@ -120,7 +120,7 @@ def test_place_named_as_origin_gets_no_report(run):
         "Gunmen shot dead five members of a family from Khuzdar near Quetta on Sunday."
     )
     assert [r.place.name for r in reports] == ["Quetta"]
-    assert reports[0].attack_types == ("armed_assault", "targeted_killing")
+    assert reports[0].attack_types == ("armed_assault",)  # five shot dead: not one target
     assert reports[0].event_date == dt.date(2026, 2, 1)
 
 

@@ -17,7 +17,7 @@ TRIGGER_CASES = [
     ),
     pytest.param(
         "The group said its fidayeen unit led the assault.",
-        [("suicide_bombing", "fidayeen"), (None, "assault")],
+        [("suicide_bombing", "fidayeen"), ("armed_assault", "assault")],
         id="fidayeen",
     ),
     pytest.param(
@@ -87,7 +87,7 @@ TRIGGER_CASES = [
     ),
     pytest.param(
         "A teacher was shot dead outside his home.",
-        [("targeted_killing", "shot dead")],
+        [("targeted_killing", "shot dead outside his home")],
         id="shot-dead",
     ),
     pytest.param(
@@ -102,23 +102,24 @@ TRIGGER_CASES = [
     ),
     pytest.param("Militants attacked the town.", [(None, "attacked")], id="generic-attacked"),
     pytest.param("Shops reopened in the bazaar.", [], id="no-trigger"),
-    # limitations
     pytest.param(
         "Militants set the office on fire.",
         [("arson", "set the office on fire")],
         id="set-two-words-on-fire",
-        marks=pytest.mark.xfail(
-            reason="the arson pattern allows one word between 'set' and 'on fire'", strict=True
-        ),
+    ),
+    pytest.param("They set fire to 12 trucks.", [("arson", "set fire to")], id="set-fire-to"),
+    pytest.param(
+        "The gas pipeline was sabotaged.", [("sabotage", "sabotaged")], id="passive-sabotaged"
     ),
     pytest.param(
-        "The gas pipeline was sabotaged.",
-        [("sabotage", "sabotaged")],
-        id="passive-sabotaged",
-        marks=pytest.mark.xfail(
-            reason="'sabotage' is matched as a whole word only; 'sabotaged' needs an object",
-            strict=True,
-        ),
+        "A railway bridge was blown up near Sibi.",
+        [("sabotage", "railway bridge was blown up")],
+        id="passive-blown-up",
+    ),
+    pytest.param(
+        "Gunmen shot dead four travellers.",
+        [("armed_assault", "Gunmen"), ("armed_assault", "shot dead")],
+        id="shot-dead-many-is-an-assault",
     ),
 ]
 
