@@ -69,6 +69,7 @@ def build_claims_and_reports(
         Name of the area that wave-wide figures belong to (the region's province).
     """
     default_date = article_event_date(mentions)
+    lead = lead_source(mentions)
     claims: list[Claim] = []
     reports: dict[tuple[str, dt.date | None], dict] = {}
     topic: list[Place] = []
@@ -85,6 +86,8 @@ def build_claims_and_reports(
         claimant = mention.claimant
         if claimant is None and previous is not None and _same_paragraph(previous, mention):
             claimant = last_claimant
+        if claimant is None and lead is not None:
+            claimant = lead
         date = mention.event_date or default_date
         if is_event and places:
             _add_reports(reports, mention, places, date)
@@ -129,6 +132,23 @@ def article_event_date(mentions: Sequence[Mention]) -> dt.date | None:
     counts = Counter(dated)
     # On a tie, the date the story gives first (its lede) wins.
     return min(counts, key=lambda d: (-counts[d], dated.index(d)))
+
+
+def lead_source(mentions: Sequence[Mention]) -> Claimant | None:
+    """The source the story as a whole rests on: the first official or independent one.
+
+    Wire copy attributes its account once ("police said on Feb 4, as the
+    death toll rose to 58") and then reports figures without repeating it.
+    Such figures are given that source, marked as the article's rather than
+    the sentence's: ``"police (article's source)"``.
+    """
+    for mention in mentions:
+        claimant = mention.claimant
+        if mention.background or claimant is None:
+            continue
+        if claimant.kind in ("official", "independent"):
+            return Claimant(f"{claimant.name} (article's source)", claimant.kind)
+    return None
 
 
 def _same_paragraph(a: Mention | None, b: Mention) -> bool:

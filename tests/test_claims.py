@@ -159,7 +159,21 @@ def test_claimant_is_not_carried_into_the_next_paragraph(run):
         "Police said gunmen stormed a bank in Kalat on Saturday.\n\nThree guards were killed."
     )
     (claim,) = claims
-    # The figure falls back on the outlet, an independent source.
+    # Not the sentence's own source: the article's, and marked as such.
+    assert (claim.claimant, claim.claimant_kind) == ("police (article's source)", "official")
+
+
+def test_figure_in_an_unsourced_article_falls_back_on_the_outlet(run):
+    claims, _ = run("Gunmen stormed a bank in Kalat on Saturday.\n\nThree guards were killed.")
+    (claim,) = claims
+    assert (claim.claimant, claim.claimant_kind) == ("Test Wire", "independent")
+
+
+def test_a_party_is_never_the_article_source(run):
+    claims, _ = run(
+        "The BLA said it stormed a bank in Kalat on Saturday.\n\nThree guards were killed."
+    )
+    (claim,) = claims
     assert (claim.claimant, claim.claimant_kind) == ("Test Wire", "independent")
 
 

@@ -40,3 +40,34 @@ def test_seed_scores_meet_the_bar(resources, boundary_data_dir, seeds_dir, tmp_p
     assert result.district_types.f1 >= 0.85
     assert result.figure_share >= 0.9, result.missed_figures
     assert result.unexpected_places == ()
+
+
+def test_seed_contested_area_figures_are_all_kept_with_their_claimants(
+    resources, boundary_data_dir, seeds_dir, tmp_path
+):
+    import csv
+
+    out = tmp_path / "out"
+    build([seeds_dir], out_dir=out, resources=resources)
+    with (out / "claims.csv").open(encoding="utf-8") as handle:
+        area = [r for r in csv.DictReader(handle) if r["scope"] == "area"]
+
+    def values(role, *, party=False, figure="killed"):
+        return {
+            int(r["value_low"])
+            for r in area
+            if (r["figure"], r["role"]) == (figure, role)
+            and (r["claimant_kind"] == "party") == party
+        }
+
+    assert {36, 31, 18} <= values("civilian")
+    assert {22, 17, 15} <= values("security")
+    assert {197, 177, 145, 133, 92, 41} <= values("militant")
+    assert values("security", party=True) == {280, 200, 84}
+    assert values("security", party=True, figure="captured") == {18}
+    assert all(
+        r["claimant"] and r["claimant"] != "unattributed"
+        for r in area
+        if r["value_low"] in ("36", "22")
+    )
+    assert {r["claimant"] for r in area if r["claimant_kind"] == "party"} == {"BLA"}
