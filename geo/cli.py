@@ -76,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="retract stored articles whose file is gone"
     )
     build.add_argument(
+        "--online",
+        action="store_true",
+        help="look up place names the gazetteer lacks on OpenStreetMap's Nominatim "
+        "(1 request/s at most, every answer cached in the store)",
+    )
+    build.add_argument(
+        "--nominatim", default="https://nominatim.openstreetmap.org", metavar="URL",
+        help="the Nominatim service --online asks (default: OpenStreetMap's)",
+    )  # fmt: skip
+    build.add_argument(
         "--province", default="Balochistan",
         help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
     )  # fmt: skip
@@ -94,6 +104,31 @@ def _parser() -> argparse.ArgumentParser:
         "--store", metavar="FILE", help="the build's store (default: OUT/incidentmap.db)"
     )
     evaluate.set_defaults(func=_evaluate)
+
+    places = commands.add_parser(
+        "places", help="look up place names; list names that did not resolve"
+    )
+    place_commands = places.add_subparsers(required=True, metavar="SUBCOMMAND")
+    lookup = place_commands.add_parser(
+        "lookup",
+        parents=[common],
+        help="the places a name may denote, with coordinates, district, precision, source",
+    )
+    lookup.add_argument("name", metavar="NAME", help='a place name, e.g. "Noshki"')
+    lookup.add_argument(
+        "--province", default="Balochistan", help="the region's province (default: Balochistan)"
+    )
+    lookup.set_defaults(func=_places_lookup)
+    unresolved = place_commands.add_parser(
+        "unresolved",
+        parents=[common],
+        help="names used like places in the articles that no gazetteer entry matched",
+    )
+    unresolved.add_argument(
+        "--store", default=f"maps/{'incidentmap.db'}", metavar="FILE",
+        help="the store of a build (default: maps/incidentmap.db)",
+    )  # fmt: skip
+    unresolved.set_defaults(func=_places_unresolved)
 
     fetch = commands.add_parser(
         "fetch-boundaries",
@@ -136,6 +171,8 @@ def _build(args: argparse.Namespace) -> int:
         store_path=args.store,
         rebuild=args.rebuild,
         prune=args.prune,
+        online=args.online,
+        nominatim=args.nominatim,
         resources=resources,
         progress=_progress(not args.quiet),
     )
@@ -169,6 +206,42 @@ def _evaluate(args: argparse.Namespace) -> int:
         Path(args.out), Path(args.gold), store=Path(args.store) if args.store else None
     )
     print(result.report())
+    return 0
+
+
+def _places_lookup(args: argparse.Namespace) -> int:
+    from geo.districts import find_boundary_file, load_districts
+    from geo.gazetteer import load_gazetteer
+    from geo.places import lookup, lookup_lines
+    from geo.region import Region
+
+    gazetteer = load_gazetteer(region=Region(admin1=args.province))
+    path = find_boundary_file(download=False)
+    candidates = lookup(
+        gazetteer, args.name, districts=load_districts(path) if path is not None else None
+    )
+    if not candidates:
+        print(
+            f"incidentmap: no place called {args.name!r} in the gazetteer; add the spelling "
+            "to data/places.csv (with its district and source) or build with --online",
+            file=sys.stderr,
+        )
+        return 1
+    print("\n".join(lookup_lines(candidates)))
+    return 0
+
+
+def _places_unresolved(args: argparse.Namespace) -> int:
+    from geo.places import unresolved_lines
+    from geo.store import Store
+
+    if not Path(args.store).exists():
+        raise FileNotFoundError(
+            f"no store at {args.store}: run 'incidentmap build' first or pass --store FILE"
+        )
+    with Store(args.store) as store:
+        lines = unresolved_lines(store.unresolved())
+    print("\n".join(lines) if lines else "every place name resolved")
     return 0
 
 

@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from geo.claimants import find_claimant
 from geo.dates import find_dates, is_background
 from geo.figures import find_figures
 from geo.gazetteer import Gazetteer, Spot
 from geo.lexicon import Lexicon
-from geo.records import Article, Mention, Place, PlaceMention, PlaceRole, Sentence, Trigger
+from geo.records import (
+    Article,
+    Mention,
+    Place,
+    PlaceMention,
+    PlaceRole,
+    Sentence,
+    Trigger,
+    UnresolvedName,
+)
 from geo.text import split_sentences
 
 #: National capitals that reporting uses for their governments.
@@ -60,15 +69,24 @@ def extract_mentions(
     gazetteer: Gazetteer,
     lexicon: Lexicon,
     sentences: Sequence[Sentence] | None = None,
+    resolve_unknown: Callable[[str], Place | None] | None = None,
 ) -> list[Mention]:
-    """Return one :class:`~geo.records.Mention` per sentence of ``article``."""
+    """Return one :class:`~geo.records.Mention` per sentence of ``article``.
+
+    ``resolve_unknown`` is asked about names used like places that the
+    gazetteer lacks (the online fallback); what it cannot place stays in
+    ``Mention.unresolved``.
+    """
     sentences = list(sentences if sentences is not None else split_sentences(article))
     spots = [gazetteer.spot(s.text, offset=s.start_char) for s in sentences]
+    unknown = [_unknown_names(s, found, lexicon) for s, found in zip(sentences, spots, strict=True)]
+    if resolve_unknown is not None:
+        spots, unknown = _resolve_unknown(spots, unknown, resolve_unknown)
     context = _article_places(gazetteer, spots)
     reference = article.published or _latest_explicit_date(sentences)
     mentions: list[Mention] = []
     previous_date: dt.date | None = None
-    for sentence, sentence_spots in zip(sentences, spots, strict=True):
+    for sentence, sentence_spots, names in zip(sentences, spots, unknown, strict=True):
         places = tuple(
             _place_mention(article, sentence, spot, gazetteer.resolve(spot, near=context))
             for spot in sentence_spots
@@ -94,6 +112,10 @@ def extract_mentions(
                 date_precision=("range" if first.end else "day") if first else "unknown",
                 claimant=find_claimant(sentence.text, lexicon),
                 background=background,
+                unresolved=tuple(
+                    UnresolvedName(article.article_id, start, end, surface, sentence.text)
+                    for start, end, surface in names
+                ),
             )
         )
     return mentions
@@ -113,6 +135,72 @@ def is_caption(text: str) -> bool:
     places are not the story's, so they are kept out like history.
     """
     return bool(_CAPTION.search(text))
+
+
+#: A capitalised name after a word that introduces a place ("in Kolpur",
+#: "near the town of Gichk"), or before one ("Kolpur area").
+_PLACE_LIKE = re.compile(
+    r"\b(?:in|at|near|outside|around|of)\s+(?:the\s+(?:town|city|village|area)\s+of\s+)?"
+    r"(?P<a>[A-Z][a-z’'-]{2,}(?:\s[A-Z][a-z’'-]{2,}){0,2})"
+    r"|(?P<b>[A-Z][a-z’'-]{2,}(?:\s[A-Z][a-z’'-]{2,}){0,2})\s+(?:district|tehsil|town|village|area)\b"
+)
+#: Capitalised words that follow "in" or "of" without being places.
+_NOT_PLACES = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "the", "this", "that", "his", "her", "their", "its",
+    "police", "army", "government", "parliament", "operation", "islam", "english", "urdu",
+    "baloch", "balochi", "pashtun", "punjabi", "sindhi", "chinese", "indian", "afghan",
+    "iranian", "american", "pakistani", "muslims", "islamic", "state", "news", "media",
+    "north", "south", "east", "west", "central", "eastern", "western", "northern", "southern",
+    "he", "she", "they", "it", "we", "i", "a", "an", "one", "some", "many", "several",
+    "president", "prime", "minister", "ministry", "external", "foreign", "interior", "home",
+    "affairs", "department", "court", "supreme", "high", "national", "federal", "provincial",
+}  # fmt: skip
+
+
+def _unknown_names(
+    sentence: Sentence, spots: list[Spot], lexicon: Lexicon
+) -> list[tuple[int, int, str]]:
+    """Names used like places that the gazetteer did not spot."""
+    found = []
+    known = [(s.start, s.end) for s in spots]
+    for m in _PLACE_LIKE.finditer(sentence.text):
+        group = "a" if m.group("a") else "b"
+        surface = m.group(group)
+        start = sentence.start_char + m.start(group)
+        end = start + len(surface)
+        words = surface.casefold().split()
+        if any(s < end and start < e for s, e in known):
+            continue
+        if words[0] in _NOT_PLACES or any(w in lexicon.roles or w in _NOT_PLACES for w in words):
+            continue
+        if re.search(r"-(?:based|backed|led|born|bound|owned|run)$", surface):
+            continue
+        if any(pattern.search(surface) for pattern, _, _ in lexicon.claimants):
+            continue  # an organisation ("Frontier Corps", "Levies"), not a place
+        found.append((start, end, surface))
+    return found
+
+
+def _resolve_unknown(
+    spots: list[list[Spot]],
+    unknown: list[list[tuple[int, int, str]]],
+    resolve: Callable[[str], Place | None],
+) -> tuple[list[list[Spot]], list[list[tuple[int, int, str]]]]:
+    """Ask the fallback about each unknown name; found ones become spots."""
+    new_spots, still = [], []
+    for sentence_spots, names in zip(spots, unknown, strict=True):
+        spots_here, left = list(sentence_spots), []
+        for start, end, surface in names:
+            place = resolve(surface)
+            if place is None:
+                left.append((start, end, surface))
+            else:
+                spots_here.append(Spot(start, end, surface, (place,)))
+        new_spots.append(sorted(spots_here, key=lambda s: s.start))
+        still.append(left)
+    return new_spots, still
 
 
 def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trigger, ...]:

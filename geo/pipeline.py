@@ -14,9 +14,10 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 
@@ -29,10 +30,11 @@ from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts
 from geo.exports import write_csv_atomic, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
+from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
 from geo.mentions import extract_mentions
-from geo.records import Article, Claim, Report
+from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
 from geo.store import SCHEMA_VERSION, Store
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
@@ -43,6 +45,8 @@ logger = logging.getLogger(__name__)
 SAMPLE_ARTICLES = PROJECT_DATA / "articles"
 DEFAULT_OUT = Path("maps")
 STORE_NAME = "incidentmap.db"
+#: OpenStreetMap's public geocoder; its usage policy asks for 1 request/s and a real user agent.
+NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 CHANGES_NAME = "changes.json"
 AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
@@ -99,6 +103,7 @@ class Resources:
     districts: gpd.GeoDataFrame | None
     boundaries: str
     region: Region
+    online: OnlineGeocoder | None = None
 
 
 def load_resources(
@@ -124,10 +129,27 @@ def load_resources(
     return Resources(load_gazetteer(region=region), load_lexicon(), districts, note, region)
 
 
-def extract(article: Article, resources: Resources) -> tuple[list[Claim], list[Report]]:
+@dataclass(frozen=True)
+class Extraction:
+    """What one article yields: claims, per-place reports, and names that did not resolve."""
+
+    claims: list[Claim]
+    reports: list[Report]
+    unresolved: list[UnresolvedName]
+
+
+def extract(article: Article, resources: Resources) -> Extraction:
     """Run the pure stages on one article: mentions, then claims and reports."""
-    mentions = extract_mentions(article, gazetteer=resources.gazetteer, lexicon=resources.lexicon)
-    return build_claims_and_reports(article, mentions, area=resources.region.admin1 or "Pakistan")
+    mentions = extract_mentions(
+        article,
+        gazetteer=resources.gazetteer,
+        lexicon=resources.lexicon,
+        resolve_unknown=resources.online.lookup if resources.online else None,
+    )
+    claims, reports = build_claims_and_reports(
+        article, mentions, area=resources.region.admin1 or "Pakistan"
+    )
+    return Extraction(claims, reports, [u for m in mentions for u in m.unresolved])
 
 
 def build(
@@ -137,6 +159,8 @@ def build(
     store_path: str | Path | None = None,
     rebuild: bool = False,
     prune: bool = False,
+    online: bool = False,
+    nominatim: str = NOMINATIM_URL,
     resources: Resources | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
@@ -154,6 +178,11 @@ def build(
         Forget what the store holds and read every article again.
     prune
         Retract stored articles whose file no longer exists.
+    online
+        Ask Nominatim (rate-limited, cached in the store) about place names
+        the local gazetteer lacks.
+    nominatim
+        The Nominatim service to ask (a self-hosted one, say).
     resources
         Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
     progress
@@ -164,6 +193,15 @@ def build(
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
     with Store(store_file) as store, store.transaction():
+        if online:
+            url = urlsplit(nominatim)
+            geocoder = OnlineGeocoder(
+                cache=StoreCache(store),
+                region=resources.region,
+                domain=url.netloc + url.path.rstrip("/"),
+                scheme=url.scheme or "https",
+            )
+            resources = replace(resources, online=geocoder)
         old_incidents = store.incidents()
         old_claims = claims_frame(store.claims()).to_dict("records")
         old_articles = store.article_ids()
@@ -245,8 +283,8 @@ def _ingest(store: Store, files: list[Path], resources: Resources, wrap: Progres
         if old is not None and old != article.article_id:
             store.remove_article(old)
             result.replaced.append(old)
-        claims, reports = extract(article, resources)
-        store.add_article(article, claims, reports)
+        found = extract(article, resources)
+        store.add_article(article, found.claims, found.reports, found.unresolved)
         known.add(article.article_id)
         result.new.append(article.article_id)
         checkpoint("article-stored")
@@ -275,8 +313,8 @@ def _reextract(store: Store, resources: Resources) -> int:
     """Re-run extraction on every stored article (the extractor has changed)."""
     articles = store.articles()
     for article in articles:
-        claims, reports = extract(article, resources)
-        store.add_article(article, claims, reports)
+        found = extract(article, resources)
+        store.add_article(article, found.claims, found.reports, found.unresolved)
     logger.info("re-read %d stored articles with the current extractor", len(articles))
     return len(articles)
 

@@ -150,6 +150,20 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class UnresolvedName:
+    """A name used like a place ("in Kolpur") that no gazetteer entry matched.
+
+    Kept so that a user can see it with its sentence and add a spelling.
+    """
+
+    article_id: str
+    start_char: int
+    end_char: int
+    surface: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Mention:
     """What one sentence says: places, triggers, figures, date and source."""
 
@@ -164,6 +178,7 @@ class Mention:
     claimant: Claimant | None = None
     background: bool = False
     anaphoric: bool = False
+    unresolved: tuple[UnresolvedName, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from geo.records import Article, Claim, Place, Report
+from geo.records import Article, Claim, Place, Report, UnresolvedName
 
 #: Bump when extraction changes what it produces: stores built by another
 #: version are re-read from their articles' text.
@@ -44,8 +44,17 @@ CREATE TABLE IF NOT EXISTS reports (
     article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (article_id, seq)
 );
+CREATE TABLE IF NOT EXISTS unresolved (
+    article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, surface TEXT NOT NULL,
+    sentence TEXT NOT NULL, PRIMARY KEY (article_id, start_char)
+);
 CREATE TABLE IF NOT EXISTS incidents (
     incident_id TEXT PRIMARY KEY, body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS geocode_cache (
+    query TEXT PRIMARY KEY, provider TEXT NOT NULL, answer TEXT, reason TEXT,
+    asked_at TEXT NOT NULL
 );
 """
 
@@ -115,7 +124,11 @@ class Store:
         return {r[0] for r in self._conn.execute("SELECT article_id FROM articles")}
 
     def add_article(
-        self, article: Article, claims: Iterable[Claim], reports: Iterable[Report]
+        self,
+        article: Article,
+        claims: Iterable[Claim],
+        reports: Iterable[Report],
+        unresolved: Iterable[UnresolvedName] = (),
     ) -> None:
         """Store an article with what was extracted from it (replacing any earlier copy)."""
         self.remove_article(article.article_id)
@@ -141,6 +154,10 @@ class Store:
         self._conn.executemany(
             "INSERT INTO reports VALUES (?, ?, ?)",
             [(article.article_id, i, _report_json(r)) for i, r in enumerate(reports)],
+        )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO unresolved VALUES (?, ?, ?, ?, ?)",
+            [(u.article_id, u.start_char, u.end_char, u.surface, u.sentence) for u in unresolved],
         )
 
     def article_paths(self) -> dict[str, str]:
@@ -201,6 +218,14 @@ class Store:
             )
         return out
 
+    def unresolved(self) -> list[UnresolvedName]:
+        """Return every name used like a place that did not resolve."""
+        rows = self._conn.execute(
+            "SELECT article_id, start_char, end_char, surface, sentence FROM unresolved "
+            "ORDER BY article_id, start_char"
+        )
+        return [UnresolvedName(*row) for row in rows]
+
     def reports(self) -> list[Report]:
         """Return every stored report."""
         rows = self._conn.execute("SELECT body FROM reports ORDER BY article_id, seq")
@@ -220,6 +245,33 @@ class Store:
         """Return the incident table of the last build."""
         rows = self._conn.execute("SELECT body FROM incidents ORDER BY incident_id")
         return [json.loads(r[0]) for r in rows]
+
+    # --------------------------------------------------------- geocode cache
+
+    def geocode_get(self, query: str) -> tuple[bool, dict[str, Any] | None]:
+        """Return ``(found, answer)`` for an online geocoder query; None answer = a miss.
+
+        The cache survives :meth:`clear`: an answer stays valid across ``--rebuild``.
+        """
+        row = self._conn.execute(
+            "SELECT answer FROM geocode_cache WHERE query = ?", (query,)
+        ).fetchone()
+        if row is None:
+            return False, None
+        return True, (json.loads(row[0]) if row[0] is not None else None)
+
+    def geocode_put(
+        self, query: str, provider: str, answer: dict[str, Any] | None, reason: str
+    ) -> None:
+        """Record an online geocoder's answer, or a miss (``answer=None``) with its reason."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?, ?, ?)",
+            (
+                query, provider,
+                None if answer is None else json.dumps(answer, sort_keys=True, ensure_ascii=False),
+                reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )  # fmt: skip
 
 
 def _iso(date: dt.date | None) -> str | None:
