@@ -447,3 +447,68 @@ def test_every_balochistan_district_place_lies_in_its_own_polygon(gazetteer, dis
     wrong = joined.loc[joined["admin2"] != joined["claimed"], ["label", "claimed", "admin2"]]
     assert wrong.empty, wrong.to_string()
     assert set(joined["district_join"]) == {"within"}
+
+
+# --- tehsil seats and sub-localities added to data/places.csv -------------------------
+
+
+@pytest.mark.parametrize(
+    ("spelling", "name", "admin2"),
+    [
+        ("Sui", "Sui", "Dera Bugti"),
+        ("Besima", "Besima", "Kharan"),  # Washuk district lies in the Kharan unit (2019)
+        ("Basima", "Besima", "Kharan"),
+        ("Nal", "Nal", "Khuzdar"),
+        ("Naal", "Nal", "Khuzdar"),
+        ("Wadh", "Wadh", "Khuzdar"),
+        ("Ornach", "Ornach", "Khuzdar"),
+        ("Winder", "Winder", "Lasbela"),
+        ("Windar", "Winder", "Lasbela"),
+        ("Muslim Bagh", "Muslim Bagh", "Qilla Saifullah"),
+        ("Hindubagh", "Muslim Bagh", "Qilla Saifullah"),
+        ("Kuchlak", "Kuchlak", "Quetta"),
+        ("Manguchar", "Mangochar", "Kalat"),
+        ("Jhatpat", "Dera Allahyar", "Nasirabad"),  # a GeoNames town, refined by the table
+    ],
+)
+def test_lookup_tehsil_seats_give_the_town_in_its_district(gazetteer, spelling, name, admin2):
+    best = gazetteer.lookup(spelling)[0]
+    assert (best.name, best.kind, best.admin1, best.admin2) == (name, "town", "Balochistan", admin2)
+    assert (best.precision, best.in_region) == (1, True)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "name"),
+    [
+        ("Alamdar Road", "Alamdar Road"),
+        ("Mariabad", "Marriabad"),
+        ("Marriabad", "Marriabad"),
+        ("Hazara Town", "Hazara Town"),
+        ("Spinney Road", "Spinny Road"),
+        ("Zarghun Road", "Zarghoon Road"),
+        ("Nawan Killi", "Nawa Killi"),
+        ("Quetta Cantt", "Quetta Cantonment"),
+        ("Eastern Bypass", "Eastern Bypass"),
+    ],
+)
+def test_quetta_localities_are_coded_to_quetta_with_precision_2(gazetteer, spelling, name):
+    (place,) = gazetteer.lookup(spelling)
+    quetta = gazetteer.lookup("Quetta", kind="town")[0]
+    assert (place.name, place.kind, place.admin2, place.precision) == (
+        name,
+        "locality",
+        "Quetta",
+        2,
+    )
+    assert (place.latitude, place.longitude) == (quetta.latitude, quetta.longitude)
+
+
+@pytest.mark.parametrize("shared", ["Airport Road", "Jinnah Road", "Satellite Town", "Red Zone"])
+def test_road_names_shared_by_many_towns_are_not_places(gazetteer, shared):
+    assert gazetteer.lookup(shared) == []
+
+
+def test_sui_needs_a_cue_because_sui_gas_is_a_common_noun(gazetteer):
+    assert gazetteer.spot("Sui gas supply was cut again.") == []
+    (spot,) = gazetteer.spot("Two soldiers were killed in Sui on Monday.")
+    assert (spot.surface, gazetteer.resolve(spot).admin2) == ("Sui", "Dera Bugti")
