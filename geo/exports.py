@@ -51,6 +51,8 @@ INCIDENT_COLUMNS: tuple[str, ...] = (
     "n_sources",
     "sources",
     "notes",
+    # Beyond DESIGN.md's list (issue 3): where the incident's point comes from.
+    "geo_source",
 )
 
 #: Columns of ``claims.csv``, in order (DESIGN.md).

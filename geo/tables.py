@@ -72,6 +72,7 @@ def _row(incident: Incident, claims: list[Claim], published: dict) -> dict:
         "latitude": round(place.latitude, 6),
         "longitude": round(place.longitude, 6),
         "geo_precision": place.precision,
+        "geo_source": place.source,
         "attack_types": ";".join(incident.attack_types),
         "primary_type": incident.primary_type,
         "target": "; ".join(incident.targets),

@@ -23,7 +23,7 @@ INCIDENT_COLUMNS = [
     "latitude", "longitude", "geo_precision", "attack_types", "primary_type", "target",
     "killed_civilians", "killed_security", "killed_militants", "killed_unspecified",
     "fatalities_low", "fatalities_best", "fatalities_high", "injured", "abducted",
-    "freed_prisoners", "n_sources", "sources", "notes",
+    "freed_prisoners", "n_sources", "sources", "notes", "geo_source",
 ]  # fmt: skip
 CLAIM_COLUMNS = [
     "claim_id", "incident_id", "scope", "area", "figure", "role", "value_low", "value_high",

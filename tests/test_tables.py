@@ -9,7 +9,10 @@ from geo.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from geo.records import Article, Claim, Incident, Place
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
-TOWN = Place("gn:1", "Alpha", "town", 29.5, 66.5, "PK", "Balochistan", "TableDistrict", 5000)
+TOWN = Place(
+    "gn:1", "Alpha", "town", 29.5, 66.5, "PK", "Balochistan", "TableDistrict", 5000,
+    source="GeoNames 1",
+)  # fmt: skip
 FAR = Place("gn:2", "Beta", "town", 10.0, 10.0, "PK", "Balochistan", "FallbackDistrict", 10)
 
 
@@ -60,6 +63,7 @@ def test_incident_rows_reconcile_figures_and_keep_party_claims_out(incidents, cl
     assert row["attack_types"] == "armed_assault;other"
     assert row["primary_type"] == "armed_assault"
     assert (row["n_sources"], row["sources"]) == (2, "a1;a2")
+    assert row["geo_precision"] == 1 and row["geo_source"] == TOWN.source
 
 
 def test_without_polygons_district_comes_from_gazetteer_and_says_so(incidents, claims, articles):
