@@ -12,21 +12,37 @@ Three sources, merged in this order (later ones refine earlier ones):
    (Noshki for Nushki), small places (Tump), neighbourhoods coded to their
    town, the district of each place, and GeoNames entries to drop.
 
+A name is looked up by its exact spelling first, then by a phonetic key
+that folds the usual romanisation variants ("Turbet" = "Turbat"), then by
+``rapidfuzz`` among the places of the region (``Gazetteer.lookup``); running
+text (``Gazetteer.spot``) uses the exact spelling and, for capitalised words
+that are not common English, the phonetic key.  The matching itself lives in
+``geo._matching``.
+
 Loading (``load_gazetteer``) reads files; everything else here is pure.
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
 import logging
-import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
+from geo._matching import (
+    DISTRICT_WORDS,
+    MatchMethod,
+    NameIndex,
+    may_be_misspelt,
+    order_key,
+    plausible_alternate,
+    reason_for,
+)
+from geo._matching import KIND_RANK as _KIND_RANK
+from geo._matching import name_key as name_key
+from geo._matching import phonetic_key as phonetic_key
 from geo.records import Place, PlaceKind
 from geo.region import DEFAULT_REGION, PK_ADMIN1_ALIASES, PK_ADMIN1_BY_CODE, Region
 
@@ -40,23 +56,7 @@ PK_MIN_POPULATION = 500
 #: Neighbouring countries whose larger towns are recognised (never mapped).
 NEIGHBOURS = ("AF", "IR", "IN", "CN")
 NEIGHBOUR_MIN_POPULATION = 50_000
-#: An alternate GeoNames name is kept only when it looks like a spelling of
-#: the main name; GeoNames also lists old names and mistakes ("Ibis" for
-#: Sibi, "Tahsil" for Ormara) that would turn ordinary words into places.
-ALTERNATE_MIN_SIMILARITY = 0.7
-#: The longest place name, in words, that spotting tries to match.
-MAX_NAME_TOKENS = 5
 
-#: When a name fits several places, prefer the more specific kind: "Kalat"
-#: alone is the town; "Kalat district" is asked for explicitly.
-_KIND_RANK: dict[str, int] = {
-    "town": 0,
-    "locality": 1,
-    "district": 2,
-    "tehsil": 3,
-    "province": 4,
-    "country": 5,
-}
 _PRECISION: dict[str, int] = {
     "town": 1,
     "locality": 2,
@@ -65,33 +65,41 @@ _PRECISION: dict[str, int] = {
     "province": 3,
     "country": 3,
 }
-_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
-_DISTRICT_WORDS = {"district", "districts"}
-_CONTEXT_BEFORE = {"in", "at", "near", "from", "to", "of", "and", "outside", "around"}
-_CONTEXT_AFTER = {"district", "town", "city", "area", "tehsil", "bazaar", "bazar", "village"}
-
-
-def name_key(name: str) -> str:
-    """Normalise a place name for matching: no accents, case or punctuation.
-
-    ``"Qila-Saifullah"``, ``"qila saifullah"`` and ``"Qilā Saifullāh"`` share a key.
-    """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[’'`]s\b", "", text.casefold())
-    text = re.sub(r"[’'`]", "", text)
-    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 @dataclass(frozen=True)
 class Spot:
-    """A place name found in a text, with every place it may denote."""
+    """A place name found in a text, with every place it may denote.
+
+    ``matched`` says how: ``"name"`` (a known spelling) or ``"phonetic"``
+    (an unknown spelling that sounds like an in-region place).
+    """
 
     start: int
     end: int
     surface: str
     candidates: tuple[Place, ...]
     district_asked: bool = False
+    matched: Literal["name", "phonetic"] = "name"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How a name was resolved (:meth:`Gazetteer.explain`), for the record.
+
+    ``chosen`` is None when nothing matched (``method="none"``);
+    ``runners_up`` are the other candidates, best first; ``score`` is the
+    ``rapidfuzz.fuzz.ratio`` (0-100) between the query and the chosen name
+    (100 for an exact name or alias); ``reason`` says why the winner beat the
+    first runner-up.
+    """
+
+    query: str
+    chosen: Place | None
+    runners_up: tuple[Place, ...]
+    method: MatchMethod
+    score: float
+    reason: str
 
 
 class Gazetteer:
@@ -108,87 +116,108 @@ class Gazetteer:
         *,
         region: Region = DEFAULT_REGION,
         needs_context: Iterable[str] = (),
+        seats: Mapping[str, str] | None = None,
     ) -> None:
         self.region = region
         self.places: dict[str, Place] = {p.place_id: p for p in places}
-        self._by_key: dict[str, list[str]] = {}
-        for name, place_id in names:
-            if place_id not in self.places:
-                raise ValueError(f"name {name!r} points at unknown place id {place_id!r}")
-            key = name_key(name)
-            if key and place_id not in self._by_key.setdefault(key, []):
-                self._by_key[key].append(place_id)
-        self._needs_context = {name_key(n) for n in needs_context}
+        self._index = NameIndex(self.places, names, needs_context=needs_context)
+        #: Place ids of the towns that are a district's seat -> the district.
+        self.seats: dict[str, str] = dict(seats or {})
 
     def __len__(self) -> int:
         """Return the number of places."""
         return len(self.places)
 
-    def lookup(self, name: str, *, kind: PlaceKind | None = None) -> list[Place]:
-        """Return the places a name may denote, best first (see :meth:`rank`)."""
-        found = [self.places[i] for i in self._by_key.get(name_key(name), [])]
-        if kind is not None:
-            found = [p for p in found if p.kind == kind]
-        return self.rank(found)
+    def lookup(
+        self, name: str, *, kind: PlaceKind | None = None, fuzzy: bool = True
+    ) -> list[Place]:
+        """Return the places a name may denote, best first (see :meth:`rank`).
+
+        Known names and aliases first; when none matches and ``fuzzy`` is
+        true (and no word of the name is a common word of news prose), the
+        places whose :func:`phonetic_key` is the name's (4+ letters), else
+        the in-region places of the closest name by ``rapidfuzz``
+        (``geo._matching.FUZZY_MIN_SCORE``, 5+ letters).
+        """
+        return self._match(name, kind=kind, fuzzy=fuzzy)[0]
+
+    def _match(
+        self, name: str, *, kind: PlaceKind | None, fuzzy: bool
+    ) -> tuple[list[Place], MatchMethod]:
+        found = self._ranked(self._index.exact.get(name_key(name), ()), kind)
+        if found or not fuzzy or not may_be_misspelt(name):
+            return found, "exact" if found else "none"
+        found = self._ranked(self._index.by_phonetic(name), kind)
+        if found:
+            return found, "phonetic"
+        found = self._ranked(self._index.by_fuzzy(name)[0], kind)
+        return found, "fuzzy" if found else "none"
+
+    def _ranked(self, place_ids: Iterable[str], kind: PlaceKind | None) -> list[Place]:
+        found = [self.places[i] for i in place_ids]
+        return self.rank(p for p in found if kind is None or p.kind == kind)
 
     def rank(self, candidates: Iterable[Place]) -> list[Place]:
-        """Order candidates: in the region, then the most specific kind, then population."""
-        return sorted(
-            candidates,
-            key=lambda p: (not p.in_region, _KIND_RANK[p.kind], -p.population, p.place_id),
-        )
+        """Order candidates: in the region, the most specific kind, seats, then population."""
+        return sorted(candidates, key=order_key(near=(), seats=self.seats, district_asked=False))
 
     def district(self, name: str) -> Place | None:
-        """Return the district place of that name in the region, if any."""
-        for place in self.lookup(name, kind="district"):
+        """Return the district place of exactly that name (or alias) in the region, if any."""
+        for place in self.lookup(name, kind="district", fuzzy=False):
             if place.in_region:
                 return place
         return None
+
+    def explain(self, name: str, *, near: Iterable[Place] = ()) -> Resolution:
+        """Resolve a name as :meth:`resolve` would, and say how and why.
+
+        ``"Kalat district"`` asks for the district; ``near`` are the article's
+        other places.  A name that matches nothing gives ``chosen=None``,
+        ``method="none"``.
+        """
+        words = name.split()
+        asked = len(words) > 1 and words[-1].casefold() in DISTRICT_WORDS
+        base = " ".join(words[:-1]) if asked else name
+        found, method = self._match(base, kind=None, fuzzy=True)
+        if not found:
+            reason = "no known name, phonetic key or close spelling in the region"
+            return Resolution(name, None, (), "none", 0.0, reason)
+        near = [p for p in near if p.in_region]
+        key = order_key(near=near, seats=self.seats, district_asked=asked)
+        chosen, *rest = sorted(found, key=key)
+        if method == "exact" and name_key(chosen.name) != name_key(base):
+            method = "alias"
+        score = 100.0 if method in ("exact", "alias") else self._index.score(base, chosen.place_id)
+        why = reason_for(
+            chosen,
+            rest[0] if rest else None,
+            key,
+            region_label=self.region.label,
+            seats=self.seats,
+        )
+        return Resolution(name, chosen, tuple(rest), method, score, why)
 
     def spot(self, text: str, *, offset: int = 0) -> list[Spot]:
         """Find place names in ``text`` (longest match first, left to right).
 
         Only capitalised words can start a name, so "a hub of trade" is not
         Hub; names that are also ordinary words need a cue around them ("in
-        Hub", "Hub district").  Offsets are shifted by ``offset``.
+        Hub", "Hub district").  An unknown spelling counts when it sounds
+        like an in-region place (:func:`phonetic_key`) and no word of it is
+        common in news prose; ``rapidfuzz`` is never used on running text.
+        Offsets are shifted by ``offset``.
         """
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-        spots: list[Spot] = []
-        i = 0
-        while i < len(tokens):
-            found = self._longest_match(text, tokens, i)
-            if found is None:
-                i += 1
-                continue
-            j, candidates = found
-            start, end = tokens[i][0], tokens[j - 1][1]
-            surface = text[start:end]
-            surface = re.sub(r"[’'`]s$", "", surface)
-            end = start + len(surface)
-            after = tokens[j][2].casefold() if j < len(tokens) else ""
-            district_asked = after in _DISTRICT_WORDS and _is_adjacent(text, end, tokens[j][0])
-            spots.append(
-                Spot(offset + start, offset + end, surface, tuple(candidates), district_asked)
+        return [
+            Spot(
+                offset + span.start,
+                offset + span.end,
+                text[span.start : span.end],
+                tuple(self._ranked(span.place_ids, None)),
+                span.district_asked,
+                span.matched,
             )
-            i = j
-        return spots
-
-    def _longest_match(
-        self, text: str, tokens: list[tuple[int, int, str]], i: int
-    ) -> tuple[int, list[Place]] | None:
-        if not tokens[i][2][0].isupper():
-            return None
-        for n in range(min(MAX_NAME_TOKENS, len(tokens) - i), 0, -1):
-            j = i + n
-            if not all(_is_adjacent(text, tokens[k - 1][1], tokens[k][0]) for k in range(i + 1, j)):
-                continue
-            key = name_key(text[tokens[i][0] : tokens[j - 1][1]])
-            if key not in self._by_key:
-                continue
-            if key in self._needs_context and not _has_cue(tokens, i, j):
-                continue
-            return j, self.lookup(key)
-        return None
+            for span in self._index.find(text)
+        ]
 
     def resolve(self, spot: Spot, *, near: Iterable[Place] = ()) -> Place:
         """Choose one place for a spot: region first, then closeness to ``near``.
@@ -197,40 +226,9 @@ class Gazetteer:
         :meth:`rank`, with ties among in-region towns broken by distance to
         the article's other places.
         """
-        candidates = list(spot.candidates)
-        if spot.district_asked:
-            districts = [p for p in candidates if p.kind == "district"]
-            if districts:
-                candidates = districts
-        ranked = self.rank(candidates)
-        best = ranked[0]
         near = [p for p in near if p.in_region]
-        rivals = [p for p in ranked if p.in_region == best.in_region and p.kind == best.kind]
-        if len(rivals) > 1 and near:
-            rivals.sort(key=lambda p: min(_km(p, q) for q in near))
-            best = rivals[0]
-        return best
-
-
-def _is_adjacent(text: str, end: int, next_start: int) -> bool:
-    """Two tokens belong to one name only when a space or hyphen separates them."""
-    return text[end:next_start] in (" ", "-")
-
-
-def _has_cue(tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
-    before = tokens[i - 1][2].casefold() if i > 0 else ""
-    after = tokens[j][2].casefold() if j < len(tokens) else ""
-    return before in _CONTEXT_BEFORE or after in _CONTEXT_AFTER
-
-
-def _km(a: Place, b: Place) -> float:
-    """Great-circle distance in kilometres (haversine; ample for ranking)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+        key = order_key(near=near, seats=self.seats, district_asked=spot.district_asked)
+        return min(spot.candidates, key=key)
 
 
 # --------------------------------------------------------------------------- building
@@ -267,9 +265,9 @@ def build_gazetteer(
     _add_cities(cities, table, names, region)
     place_rows = list(places)
     _apply_place_table(place_rows, table, names, region)
-    _add_districts(districts, table, names, region)
+    seats = _add_districts(districts, table, names, region)
     _add_admin1_and_countries(countries, table, names, region)
-    return Gazetteer(table.values(), names, region=region, needs_context=needs_context)
+    return Gazetteer(table.values(), names, region=region, needs_context=needs_context, seats=seats)
 
 
 def _add_cities(
@@ -294,15 +292,8 @@ def _add_cities(
         table[place.place_id] = place
         names.append((place.name, place.place_id))
         for alt in city.get("alternatenames", ()):
-            if _plausible_alternate(alt, place.name):
+            if plausible_alternate(alt, place.name):
                 names.append((alt, place.place_id))
-
-
-def _plausible_alternate(alt: str, name: str) -> bool:
-    if len(alt) < 4 or not alt.isascii() or alt.isupper() or not alt[0].isupper():
-        return False
-    ratio = difflib.SequenceMatcher(None, name_key(alt), name_key(name)).ratio()
-    return ratio >= ALTERNATE_MIN_SIMILARITY
 
 
 def _apply_place_table(
@@ -380,8 +371,12 @@ def _place_from_row(
 
 def _add_districts(
     rows: Iterable[Mapping[str, str]], table: dict[str, Place], names: list, region: Region
-) -> None:
-    """Add each district at its seat's point, and give towns their district."""
+) -> dict[str, str]:
+    """Add each district at its seat's point, and give towns their district.
+
+    Returns the place id of each district's seat -> the district.
+    """
+    seat_of: dict[str, str] = {}
     # Seats are matched on every known spelling, spaces ignored: the district
     # table says "Dera Allah Yar" where GeoNames says "Dera Allahyar".
     towns_by_key: dict[str, list[Place]] = {}
@@ -402,6 +397,7 @@ def _add_districts(
             )
             continue
         seat = max(seats, key=lambda p: p.population)
+        seat_of[seat.place_id] = district
         point_of = "seat"
         if not seat.admin2:
             table[seat.place_id] = replace(seat, admin2=district)
@@ -436,6 +432,7 @@ def _add_districts(
         for alias in (row.get("aliases") or "").split(";"):
             if alias.strip():
                 names.append((alias.strip(), place.place_id))
+    return seat_of
 
 
 def _add_admin1_and_countries(
