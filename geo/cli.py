@@ -227,7 +227,9 @@ def _places_lookup(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print("\n".join(lookup_lines(candidates)))
+    resolution = gazetteer.explain(args.name)
+    why = f"{resolution.method} match, {resolution.reason}"
+    print("\n".join(lookup_lines(candidates, why=why)))
     return 0
 
 

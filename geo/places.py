@@ -59,9 +59,9 @@ def lookup(
     ]
 
 
-def lookup_lines(candidates: Sequence[Candidate]) -> list[str]:
-    """Format lookup candidates as aligned text lines."""
-    lines = []
+def lookup_lines(candidates: Sequence[Candidate], *, why: str = "") -> list[str]:
+    """Format lookup candidates as text lines; ``why`` says how the first was chosen."""
+    lines = [f"chosen: {why}"] if why else []
     for c in candidates:
         p = c.place
         region = "" if p.in_region else "  (outside the region)"
