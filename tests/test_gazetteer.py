@@ -8,6 +8,7 @@ import pytest
 from geo.districts import join_districts
 from geo.gazetteer import PROJECT_DATA, Gazetteer, build_gazetteer, name_key, read_csv_rows
 from geo.records import Place
+from tests.gazetteer_rows import COUNTRIES, city
 
 # --- name_key -------------------------------------------------------------------------
 
@@ -200,34 +201,16 @@ def test_resolve_qalat_is_kalat_in_balochistan(gazetteer):
 
 # --- build_gazetteer on tiny hand-made rows (pure) ------------------------------------
 
-COUNTRIES = {
-    "PK": {"name": "Pakistan", "capital": "Islamabad", "geonameid": 1168579},
-    "AF": {"name": "Afghanistan", "capital": "Kabul", "geonameid": 1149361},
-}
-
-
-def _city(gid, name, country, admin1code, lat, lon, population, alternates=()):
-    return {
-        "geonameid": gid,
-        "name": name,
-        "countrycode": country,
-        "admin1code": admin1code,
-        "latitude": lat,
-        "longitude": lon,
-        "population": population,
-        "alternatenames": list(alternates),
-    }
-
 
 CITIES = [
     # An Afghan town with a bigger population than its Balochistan namesake.
-    _city(1, "Qalat", "AF", "27", 32.1, 66.9, 40000),
-    _city(2, "Kalat", "PK", "02", 29.0, 66.6, 26000, alternates=["Qalat", "Ibis", "KLT"]),
-    _city(3, "Seatville", "PK", "02", 28.4, 68.4, 9000),
-    _city(4, "Innertown", "PK", "02", 28.2, 68.0, 7000),
-    _city(5, "Dropme", "PK", "02", 28.0, 68.0, 600),
-    _city(6, "Kabul", "AF", "13", 34.5, 69.2, 3000000),
-    _city(7, "Islamabad", "PK", "08", 33.7, 73.1, 600000),
+    city(1, "Qalat", "AF", "27", 32.1, 66.9, 40000),
+    city(2, "Kalat", "PK", "02", 29.0, 66.6, 26000, alternates=["Qalat", "Ibis", "KLT"]),
+    city(3, "Seatville", "PK", "02", 28.4, 68.4, 9000),
+    city(4, "Innertown", "PK", "02", 28.2, 68.0, 7000),
+    city(5, "Dropme", "PK", "02", 28.0, 68.0, 600),
+    city(6, "Kabul", "AF", "13", 34.5, 69.2, 3000000),
+    city(7, "Islamabad", "PK", "08", 33.7, 73.1, 600000),
 ]
 DISTRICTS = [
     {"district": "Kalat", "province": "Balochistan", "seat": "Kalat", "aliases": "Kelat"},

@@ -9,6 +9,7 @@ import pytest
 from geo._matching import FUZZY_MIN_LETTERS, FUZZY_MIN_SCORE, SPOT_PHONETIC_MIN_LETTERS
 from geo.gazetteer import Gazetteer, Resolution, build_gazetteer, phonetic_key
 from geo.region import DEFAULT_REGION, Region
+from tests.gazetteer_rows import COUNTRIES, city
 
 # --- phonetic_key ---------------------------------------------------------------------
 
@@ -193,40 +194,22 @@ def test_spot_refuses_guesses_outside_the_phonetic_rule(gazetteer, text):
 
 # --- explain() and ranking on a tiny hand-built gazetteer -----------------------------
 
-COUNTRIES = {
-    "PK": {"name": "Pakistan", "capital": "Islamabad", "geonameid": 1168579},
-    "AF": {"name": "Afghanistan", "capital": "Kabul", "geonameid": 1149361},
-}
-
-
-def _city(gid, name, country, admin1code, lat, lon, population, alternates=()):
-    return {
-        "geonameid": gid,
-        "name": name,
-        "countrycode": country,
-        "admin1code": admin1code,
-        "latitude": lat,
-        "longitude": lon,
-        "population": population,
-        "alternatenames": list(alternates),
-    }
-
 
 CITIES = [
     # An Afghan town with a bigger population than its Balochistan namesake.
-    _city(1, "Qalat", "AF", "27", 32.1, 66.9, 40000),
-    _city(2, "Kalat", "PK", "02", 29.0, 66.6, 26000, alternates=["Qalat"]),
+    city(1, "Qalat", "AF", "27", 32.1, 66.9, 40000),
+    city(2, "Kalat", "PK", "02", 29.0, 66.6, 26000, alternates=["Qalat"]),
     # Two small Balochistan villages of one name, far apart; the western one
     # is the larger.
-    _city(3, "Killi Sardar", "PK", "02", 28.0, 63.0, 3000),
-    _city(4, "Killi Sardar", "PK", "02", 30.0, 68.0, 1000),
-    _city(5, "Westpost", "PK", "02", 28.1, 63.1, 8000),
-    _city(6, "Eastgate", "PK", "02", 30.1, 68.1, 8000),
+    city(3, "Killi Sardar", "PK", "02", 28.0, 63.0, 3000),
+    city(4, "Killi Sardar", "PK", "02", 30.0, 68.0, 1000),
+    city(5, "Westpost", "PK", "02", 28.1, 63.1, 8000),
+    city(6, "Eastgate", "PK", "02", 30.1, 68.1, 8000),
     # A district seat in Balochistan and a larger namesake in Sindh.
-    _city(7, "Bandar Khas", "PK", "02", 27.0, 65.0, 5000),
-    _city(8, "Bandar Khas", "PK", "05", 25.0, 68.0, 90000),
-    _city(9, "Panjgur", "PK", "02", 26.97, 64.09, 63000),
-    _city(10, "Khuzdar", "PK", "02", 27.8, 66.61, 140000),
+    city(7, "Bandar Khas", "PK", "02", 27.0, 65.0, 5000),
+    city(8, "Bandar Khas", "PK", "05", 25.0, 68.0, 90000),
+    city(9, "Panjgur", "PK", "02", 26.97, 64.09, 63000),
+    city(10, "Khuzdar", "PK", "02", 27.8, 66.61, 140000),
 ]
 DISTRICTS = [
     {"district": "Kalat", "province": "Balochistan", "seat": "Kalat", "aliases": "Kelat"},
