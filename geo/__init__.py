@@ -34,6 +34,7 @@ _EXPORTS = {
     "render_map": "geo.render",
     "write_map": "geo.render",
     "write_outputs": "geo.exports",
+    "write_static_map": "geo.static",
     "Region": "geo.region",
 }
 

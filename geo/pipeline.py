@@ -36,6 +36,7 @@ from geo.lexicon import Lexicon, load_lexicon
 from geo.mentions import extract_mentions
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
+from geo.static import write_static_map
 from geo.store import SCHEMA_VERSION, Store
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
@@ -234,6 +235,15 @@ def build(
         title=f"Attacks in {resources.region.label}",
     )
     outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
+    for path in write_static_map(
+        frames["incidents"],
+        districts=resources.districts,
+        path_png=out / "incidents.png",
+        path_svg=out / "incidents.svg",
+        title=f"Attacks in {resources.region.label}",
+        region_label=resources.region.admin1 or "Pakistan",
+    ):
+        outputs[path.name] = path
     checkpoint("before-changelog")
     # The changelog describes the last build that changed something: a build
     # with nothing new leaves it, like every other output, byte for byte.

@@ -103,7 +103,7 @@ def test_build_prints_the_summary(articles, tmp_path, env, capsys):
         f"wrote {out / name}"
         for name in (
             "incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "areas.csv",
-            "changes.json",
+            "incidents.png", "incidents.svg", "changes.json",
         )
     ]  # fmt: skip
     assert store.is_file()

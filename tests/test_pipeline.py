@@ -35,6 +35,8 @@ OUTPUTS = (
     "incidents.geojson",
     "incidents.html",
     "areas.csv",
+    "incidents.png",
+    "incidents.svg",
     "changes.json",
 )
 

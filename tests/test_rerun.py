@@ -103,7 +103,7 @@ def test_nothing_new_changes_no_byte(full_build, resources):
     assert (result.n_new, result.n_known) == (0, 5)
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".db"}
     assert after == before
-    assert set(before) == {*OUTPUTS, "areas.csv", "changes.json"}
+    assert set(before) == {*OUTPUTS, "areas.csv", "incidents.png", "incidents.svg", "changes.json"}
 
 
 def test_changed_file_replaces_its_claims_and_prune_retracts(seeds_dir, resources, tmp_path):
