@@ -33,6 +33,8 @@ _EXPORTS = {
     "Store": "geo.store",
     "render_map": "geo.render",
     "write_map": "geo.render",
+    "write_fragment": "geo.render",
+    "MapOptions": "geo.pipeline",
     "write_outputs": "geo.exports",
     "write_static_map": "geo.static",
     "Region": "geo.region",

@@ -1,33 +1,28 @@
-r"""HTML for the map (popups, tooltips, legend, area panel) and folium plumbing.
+r"""HTML of the map's panels: legends, area-wide figures, timeline, stylesheet.
 
-The fragment builders return strings that :mod:`geo.render` puts on the map;
-:class:`Raw` carries ready-made HTML into the page, and :func:`render_html`
-renders a map with stable element ids.
+The builders return strings that :mod:`geo.render` puts on the map inside a
+hidden holder, from which the page script moves each panel into a Leaflet
+control (``data-im-position`` names the corner).  Popups and tooltips are
+not here: the page script builds them in the browser from the map's JSON
+data, with ``textContent`` (see :mod:`geo._assets`).
 
-All text that may have come from an article goes through :func:`esc`.  Plain
-:func:`html.escape` is not enough for folium: folium embeds popup and tooltip
-HTML inside JavaScript template literals (``$(`...`)``), where a backtick
-ends the string, ``${`` starts an expression and a backslash escapes the next
-character; and branca parses the output of every ``MacroElement`` a second
-time as a Jinja template, where ``{{``, ``{%`` and ``{#`` are code.  So
-:func:`esc` also turns backticks, ``$``, ``\\``, ``{`` and ``}`` into numeric
-character references, which the browser shows as the original characters.
+All text that may have come from an article goes through :func:`esc`.  The
+panels are written into the page verbatim (no template engine reads them),
+so :func:`html.escape` would do; :func:`esc` also turns backticks, ``$``,
+``\\``, ``{`` and ``}`` into numeric character references, which the
+browser shows as the original characters, so that the same strings stay
+inert if they ever end up inside a JavaScript template literal or a Jinja
+template (as folium's own popups are).
 """
 
 from __future__ import annotations
 
-import copy
+import datetime as dt
 import html
-import itertools
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import branca.element
-import folium
-import folium.elements
-import jinja2
 import pandas as pd
 
 from geo.records import FIGURE_KINDS, ROLES
@@ -49,7 +44,9 @@ ROLE_NOUNS: dict[str, str] = {
 _FIGURE_RANK = {kind: i for i, kind in enumerate(FIGURE_KINDS)}
 _ROLE_RANK = {role: i for i, role in enumerate(ROLES)}
 
-#: One stylesheet for all popups and panels, so each popup carries classes only.
+#: One stylesheet for all popups and panels, so each carries classes only.
+#: The panels sit in Leaflet controls, inside the map, so a map pasted into a
+#: report page (:func:`geo.render.write_fragment`) keeps them in its corners.
 STYLESHEET = """<style>
 .im-popup {font: 12px/1.35 sans-serif; max-height: 360px; overflow-y: auto;}
 .im-popup h4 {margin: 0 0 2px; font-size: 14px;}
@@ -60,20 +57,38 @@ STYLESHEET = """<style>
 .im-popup blockquote {margin: 0 0 4px 8px; padding-left: 6px;
   border-left: 3px solid #ccc; color: #444; font-style: italic;}
 .im-popup ul {margin: 2px 0; padding-left: 16px;}
-.im-box {position: fixed; z-index: 9999; background: rgba(255,255,255,0.93);
-  border: 1px solid #999; border-radius: 4px; padding: 6px 8px;
-  font: 12px/1.35 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3);}
-.im-legend {bottom: 40px; left: 10px; max-width: 240px;}
-.im-legend .im-swatch {display: inline-block; width: 11px; height: 11px;
-  border-radius: 50%; margin-right: 5px; vertical-align: middle;
-  border: 1px solid #555;}
-.im-panel {top: 10px; left: 54px; max-width: 340px; max-height: 45%;
-  overflow-y: auto;}
+.im-box {background: rgba(255,255,255,0.93); border: 1px solid #999;
+  border-radius: 4px; padding: 6px 8px; font: 12px/1.35 sans-serif;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px;
+  max-height: 240px; overflow-y: auto;}
+.im-panel {max-width: 340px;}
 .im-box h4 {margin: 0 0 4px; font-size: 13px;}
 .im-box h5 {margin: 6px 0 2px; font-size: 12px;}
 .im-box ul {margin: 0; padding-left: 14px;}
+.im-box p {margin: 2px 0;}
+.im-swatch {display: inline-block; width: 11px; height: 11px;
+  border-radius: 50%; margin-right: 5px; vertical-align: middle;
+  border: 1px solid #555;}
+.im-swatch.im-square {border-radius: 0;}
+.im-swatch.im-empty {background: transparent;}
+.im-timeline svg {display: block; margin: 2px 0;}
+.im-timeline .im-bar {fill: #555;}
+.im-timeline .im-axis {stroke: #999; stroke-width: 1;}
 .im-note {color: #555; font-size: 11px;}
 </style>"""
+
+#: Where each panel sits: Leaflet control corners.
+POSITIONS: dict[str, str] = {
+    "legend": "bottomleft",
+    "area": "topleft",
+    "choropleth": "bottomright",
+    "timeline": "bottomright",
+}
+#: The timeline chart's drawing area (px).
+TIMELINE_WIDTH = 240
+TIMELINE_HEIGHT = 48
+#: Bars never grow wider than this (px), however few the days.
+TIMELINE_MAX_BAR = 12.0
 
 
 def esc(value: Any) -> str:
@@ -94,7 +109,7 @@ def esc(value: Any) -> str:
 
 def text_of(value: Any) -> str:
     """Return ``value`` as text, with every kind of missing value as ``""``."""
-    if value is None or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
@@ -147,17 +162,6 @@ def toll_text(best: Any, low: Any = None, high: Any = None) -> str:
     return f"{value} killed"
 
 
-def tooltip_html(incident: Mapping[str, Any]) -> str:
-    """Return the escaped tooltip of an incident: its place and its toll."""
-    place = text_of(incident.get("place")) or "Unnamed place"
-    toll = toll_text(
-        incident.get("fatalities_best"),
-        incident.get("fatalities_low"),
-        incident.get("fatalities_high"),
-    )
-    return esc(f"{place} — {toll}")
-
-
 def sort_claims(claims: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Order claims by figure, then role, then claim id."""
     return sorted(
@@ -168,136 +172,6 @@ def sort_claims(claims: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
             text_of(c.get("claim_id")),
         ),
     )
-
-
-def _claims_table(claims: Sequence[Mapping[str, Any]]) -> str:
-    if not claims:
-        return '<p class="im-note">No casualty figures reported.</p>'
-    rows = [
-        "<table><tr><th>Figure</th><th>Whose</th><th>Value</th><th>Claimed by</th>"
-        "<th>Outlet</th><th>Published</th></tr>"
-    ]
-    for claim in sort_claims(claims):
-        claimant = text_of(claim.get("claimant")) or "unattributed"
-        kind = text_of(claim.get("claimant_kind"))
-        who = f"{esc(claimant)} ({esc(kind)})" if kind else esc(claimant)
-        value = format_value(
-            claim.get("value_low"), claim.get("value_high"), claim.get("qualifier")
-        )
-        rows.append(
-            f"<tr><td>{esc(claim.get('figure'))}</td><td>{esc(claim.get('role'))}</td>"
-            f"<td>{esc(value)}</td><td>{who}</td><td>{esc(claim.get('outlet'))}</td>"
-            f"<td>{esc(claim.get('published'))}</td></tr>"
-        )
-        sentence = text_of(claim.get("sentence"))
-        if sentence:
-            rows.append(f'<tr><td colspan="6"><blockquote>{esc(sentence)}</blockquote></td></tr>')
-    rows.append("</table>")
-    return "".join(rows)
-
-
-def safe_href(url: Any) -> str | None:
-    """Return ``url`` escaped for an ``href`` if it is http(s), else ``None``."""
-    text = text_of(url).strip()
-    if text.lower().startswith(("http://", "https://")):
-        return esc(text)
-    return None
-
-
-def source_item(article_id: str, article: Mapping[str, Any] | None) -> str:
-    """Return one ``<li>`` naming an article, linked when it has an http(s) url.
-
-    Parameters
-    ----------
-    article_id : str
-        The article's id, shown when nothing better is known.
-    article : mapping or None
-        The article's row (``outlet``, ``url``, ``published``, ``title``, ``path``).
-
-    Returns
-    -------
-    str
-        Escaped HTML.
-    """
-    if article is None:
-        return f"<li>{esc(article_id)} (article not in the store)</li>"
-    parts = [text_of(article.get(key)) for key in ("outlet", "published")]
-    head = ", ".join(part for part in parts if part)
-    title = text_of(article.get("title")) or article_id
-    label = f"{head}: {title}" if head else title
-    href = safe_href(article.get("url"))
-    if href is not None:
-        return (
-            f'<li><a href="{href}" target="_blank" rel="noopener noreferrer">{esc(label)}</a></li>'
-        )
-    where = text_of(article.get("url")) or text_of(article.get("path"))
-    suffix = f" — {esc(where)}" if where else ""
-    return f"<li>{esc(label)}{suffix}</li>"
-
-
-def popup_html(
-    incident: Mapping[str, Any],
-    claims: Sequence[Mapping[str, Any]],
-    articles: Mapping[str, Mapping[str, Any]] | None,
-    type_labels: Mapping[str, str],
-) -> str:
-    """Return the escaped popup HTML of one incident.
-
-    Parameters
-    ----------
-    incident : mapping
-        One row of the incidents frame.
-    claims : sequence of mappings
-        Every claim of this incident (rows of the claims frame).
-    articles : mapping or None
-        Article rows by ``article_id``; ``None`` when no articles were given.
-    type_labels : mapping
-        Human labels of the attack types.
-
-    Returns
-    -------
-    str
-        HTML with every article-derived string escaped by :func:`esc`.
-    """
-    place = text_of(incident.get("place")) or "Unnamed place"
-    units = [text_of(incident.get(k)) for k in ("admin3", "admin2", "admin1")]
-    where = ", ".join(unit for unit in units if unit)
-    date = text_of(incident.get("event_date")) or "date unknown"
-    precision = text_of(incident.get("date_precision"))
-    types = [t for t in text_of(incident.get("attack_types")).split(";") if t]
-    type_text = "; ".join(type_labels.get(t, t) for t in types) or "not stated"
-    parts = [
-        '<div class="im-popup">',
-        f"<h4>{esc(place)}</h4>",
-        f"<p>{esc(where)}</p>" if where else "",
-        f"<p><b>Date:</b> {esc(date)}"
-        + (f" (precision: {esc(precision)})" if precision else "")
-        + "</p>",
-        f"<p><b>Type:</b> {esc(type_text)}</p>",
-    ]
-    target = text_of(incident.get("target"))
-    if target:
-        parts.append(f"<p><b>Target:</b> {esc(target)}</p>")
-    toll = toll_text(
-        incident.get("fatalities_best"),
-        incident.get("fatalities_low"),
-        incident.get("fatalities_high"),
-    )
-    parts.append(f"<p><b>Toll:</b> {esc(toll)}</p>")
-    parts.append(_claims_table(claims))
-    sources = list(dict.fromkeys(s.strip() for s in text_of(incident.get("sources")).split(";")))
-    sources = [s for s in sources if s]
-    if sources:
-        if articles is None:
-            items = "".join(f"<li>{esc(s)}</li>" for s in sources)
-        else:
-            items = "".join(source_item(s, articles.get(s)) for s in sources)
-        parts.append(f"<p><b>Sources</b></p><ul>{items}</ul>")
-    notes = text_of(incident.get("notes"))
-    if notes:
-        parts.append(f'<p class="im-note"><b>Notes:</b> {esc(notes)}</p>')
-    parts.append("</div>")
-    return "".join(parts)
 
 
 def area_panel_html(claims: Sequence[Mapping[str, Any]]) -> str:
@@ -323,7 +197,7 @@ def area_panel_html(claims: Sequence[Mapping[str, Any]]) -> str:
     heading = "Area-wide figures" + (f" ({', '.join(areas)})" if areas else "")
     official = [c for c in claims if text_of(c.get("claimant_kind")) != "party"]
     party = [c for c in claims if text_of(c.get("claimant_kind")) == "party"]
-    parts = ['<div class="im-box im-panel">', f"<h4>{esc(heading)}</h4>"]
+    parts = [_box("im-panel", "area"), f"<h4>{esc(heading)}</h4>"]
     if official:
         parts.append(_figure_list(official))
     if party:
@@ -404,73 +278,105 @@ def legend_html(
     if unmapped:
         note += f" {unmapped} incident(s) without coordinates are not mapped; see incidents.csv."
     return (
-        f'<div class="im-box im-legend"><h4>{esc(title)}</h4>{"".join(rows)}'
+        f"{_box('im-legend', 'legend')}<h4>{esc(title)}</h4>{''.join(rows)}"
         f'<p class="im-note">{esc(note)}</p></div>'
     )
 
 
-# -- folium plumbing ----------------------------------------------------------
+def choropleth_legend_html(classes: Sequence[tuple[int, int, str]]) -> str:
+    """Return the legend of the district choropleth.
 
+    Parameters
+    ----------
+    classes : sequence of (int, int, str)
+        ``(low, high, colour)`` per class, lowest first
+        (:func:`geo._mapdata.class_breaks`).
 
-class Raw(branca.element.MacroElement):
-    """Put ready-made, already escaped HTML in the page header or body.
-
-    The content is a template *variable*, so Jinja never parses it as code.
+    Returns
+    -------
+    str
+        Escaped HTML.
     """
-
-    _template = jinja2.Template(
-        "{% macro header(this, kwargs) %}{{ this.head }}{% endmacro %}"
-        "{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}"
+    rows = [
+        f'<div><span class="im-swatch im-square" style="background:{esc(colour)}"></span>'
+        f"{esc(str(low) if low == high else f'{low}–{high}')}</div>"
+        for low, high, colour in classes
+    ]
+    rows.append('<div><span class="im-swatch im-square im-empty"></span>No incident mapped</div>')
+    return (
+        f"{_box('im-choropleth-legend', 'choropleth')}"
+        f"<h4>Fatalities (best estimate) by district</h4>{''.join(rows)}"
+        '<p class="im-note">Sum of the best estimates of the incidents in each district;'
+        " an unreported toll counts as 0.</p></div>"
     )
 
-    def __init__(self, *, head: str = "", body: str = "") -> None:
-        super().__init__()
-        self._name = "Raw"
-        self.head = head
-        self.body = body
 
+def timeline_html(days: Sequence[tuple[dt.date, int]], undated: int) -> str:
+    """Return the timeline panel: an SVG bar chart of incidents per day.
 
-def render_html(m: folium.Map) -> str:
-    """Render a copy of ``m`` in a fresh Figure, with renumbered ids."""
-    old_figure = m.get_root()
-    figure = branca.element.Figure(title=getattr(old_figure, "title", None))
-    # The memo makes the copy point at the new Figure instead of copying the old one.
-    clone = copy.deepcopy(m, memo={id(old_figure): figure})
-    stabilise_ids(clone)
-    figure.add_child(clone, name=clone.get_name())
-    return figure.render()
+    Each day with incidents is one ``<rect class="im-bar">`` placed on a
+    true time axis (gaps between days stay visible), with a ``<title>``
+    naming the day and its count.
 
+    Parameters
+    ----------
+    days : sequence of (datetime.date, int)
+        Incidents per day, in date order (:func:`geo._mapdata.timeline_counts`).
+    undated : int
+        Incidents without a usable date, counted apart.
 
-def stabilise_ids(m: folium.Map) -> None:
-    """Renumber the ids of ``m`` and everything below it, in tree order.
-
-    Each kind of element (``circle_marker``, ``popup``...) is numbered on its
-    own, so an element that one render adds and the next replaces shifts no
-    other numbers.  Children keyed by their generated name (some templates
-    use the key as a JavaScript variable) are re-keyed with the new name, and
-    elements a parent holds as attributes (a Popup's ``html``) are numbered
-    too.  ``addTo`` calls left by an earlier render are dropped: every render
-    adds them again under the layers' names.
+    Returns
+    -------
+    str
+        Escaped HTML, or ``""`` when there is no incident at all.
     """
-    counters: dict[str, itertools.count] = {}
-    seen: set[int] = set()
+    total = sum(n for _day, n in days) + undated
+    if total == 0:
+        return ""
+    parts = [_box("im-timeline", "timeline"), "<h4>Incidents by date</h4>"]
+    if days:
+        first, last = days[0][0], days[-1][0]
+        span = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+        dated = sum(n for _day, n in days)
+        parts.append(f"<p>{esc(span)}: {dated} incident(s) on {len(days)} day(s)</p>")
+        parts.append(_timeline_svg(days))
+    if undated:
+        parts.append(f'<p class="im-note">{undated} undated</p>')
+    parts.append("</div>")
+    return "".join(parts)
 
-    def visit(element: branca.element.Element) -> None:
-        if id(element) in seen:
-            return
-        seen.add(id(element))
-        kind = element.get_name()[: -len(element._id) or None]
-        element._id = str(next(counters.setdefault(kind, itertools.count())))
-        for value in list(vars(element).values()):
-            if isinstance(value, branca.element.Element) and value._parent is element:
-                visit(value)
-        renamed: OrderedDict[str, branca.element.Element] = OrderedDict()
-        for key, child in element._children.items():
-            if isinstance(child, folium.elements.ElementAddToElement):
-                continue
-            generated = child.get_name()
-            visit(child)
-            renamed[child.get_name() if key == generated else key] = child
-        element._children = renamed
 
-    visit(m)
+def _timeline_svg(days: Sequence[tuple[dt.date, int]]) -> str:
+    width, height = TIMELINE_WIDTH, TIMELINE_HEIGHT
+    first, last = days[0][0], days[-1][0]
+    n_days = (last - first).days + 1
+    slot = width / n_days
+    bar = min(TIMELINE_MAX_BAR, max(1.0, slot * 0.8))
+    top = max(n for _day, n in days)
+    rects = []
+    for day, n in days:
+        x = min((day - first).days * slot + (slot - bar) / 2, width - bar)
+        h = max(1.0, height * n / top)
+        label = f"{day.isoformat()}: {n} incident{'' if n == 1 else 's'}"
+        rects.append(
+            f'<rect class="im-bar" x="{_num(x)}" y="{_num(height - h)}" width="{_num(bar)}"'
+            f' height="{_num(h)}"><title>{esc(label)}</title></rect>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 1}"'
+        f' viewBox="0 0 {width} {height + 1}" role="img" aria-label="Incidents per day,'
+        f' at most {top} on one day">'
+        f'<line class="im-axis" x1="0" y1="{height + 0.5}" x2="{width}" y2="{height + 0.5}"/>'
+        f"{''.join(rects)}</svg>"
+    )
+
+
+def _num(value: float) -> str:
+    """Format a coordinate with at most two decimals and no trailing zeros."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _box(kind: str, panel: str) -> str:
+    """Open a panel's box, naming the map corner the page script puts it in."""
+    return f'<div class="im-box {kind}" data-im-position="{POSITIONS[panel]}">'

@@ -86,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
         help="the Nominatim service --online asks (default: OpenStreetMap's)",
     )  # fmt: skip
     build.add_argument(
+        "--self-contained",
+        action="store_true",
+        help="inline every script and stylesheet: the map opens with no network (tiles aside)",
+    )
+    build.add_argument(
+        "--fragment",
+        action="store_true",
+        help="also write incidents_fragment.html, a snippet to paste into a report page",
+    )
+    build.add_argument(
+        "--no-tiles", action="store_true", help="plain map without a basemap (works offline)"
+    )
+    build.add_argument(
         "--province", default="Balochistan",
         help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
     )  # fmt: skip
@@ -161,7 +174,7 @@ def _progress(enabled: bool):
 
 def _build(args: argparse.Namespace) -> int:
     from geo.changes import has_changes, summary_lines
-    from geo.pipeline import build, load_resources
+    from geo.pipeline import MapOptions, build, load_resources
     from geo.region import Region
 
     resources = load_resources(region=Region(admin1=args.province))
@@ -173,6 +186,9 @@ def _build(args: argparse.Namespace) -> int:
         prune=args.prune,
         online=args.online,
         nominatim=args.nominatim,
+        map_options=MapOptions(
+            tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
+        ),
         resources=resources,
         progress=_progress(not args.quiet),
     )

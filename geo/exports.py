@@ -18,10 +18,11 @@ from typing import IO, Any
 
 import geopandas as gpd
 import pandas as pd
+import xyzservices
 
 from geo._faults import checkpoint
 from geo.atomic import atomic_write
-from geo.render import render_map, write_map
+from geo.render import render_map, write_fragment, write_map
 
 #: Columns of ``incidents.csv`` / ``incidents.geojson``, in order (DESIGN.md).
 INCIDENT_COLUMNS: tuple[str, ...] = (
@@ -104,6 +105,8 @@ OUTPUT_NAMES: tuple[str, ...] = (
     "incidents.geojson",
     "incidents.html",
 )
+#: The map as a snippet for a report page, written when ``write_outputs(fragment=True)``.
+FRAGMENT_NAME = "incidents_fragment.html"
 
 
 def write_incidents_csv(incidents: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -203,6 +206,9 @@ def write_outputs(
     districts: gpd.GeoDataFrame | None,
     title: str = "Incidents",
     tiles: bool = True,
+    basemap: xyzservices.TileProvider | None = None,
+    self_contained: bool = False,
+    fragment: bool = False,
 ) -> dict[str, Path]:
     """Write the tables and the map into ``out_dir``.
 
@@ -224,17 +230,33 @@ def write_outputs(
         The map's title.
     tiles : bool, default True
         Whether the map has a basemap.
+    basemap : xyzservices.TileProvider, optional
+        The basemap when ``tiles`` is true (default OpenStreetMap).
+    self_contained : bool, default False
+        Inline Leaflet in the HTML so that the map needs no network (basemap
+        tiles aside); needs the ``xstatic-leaflet`` package.
+    fragment : bool, default False
+        Also write the map as a snippet to paste into a report page
+        (:data:`FRAGMENT_NAME`, see :func:`geo.render.write_fragment`).
 
     Returns
     -------
     dict of str to pathlib.Path
-        The path of each file, keyed by its name (:data:`OUTPUT_NAMES`).
+        The path of each file, keyed by its name (:data:`OUTPUT_NAMES`, and
+        :data:`FRAGMENT_NAME` when asked for).
     """
     incident_table = _table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id")
     _check_crs(incidents)
     claim_table = _table(claims, CLAIM_COLUMNS, "claims", key="claim_id")
     m = render_map(
-        incidents, claims, districts=districts, articles=articles, tiles=tiles, title=title
+        incidents,
+        claims,
+        districts=districts,
+        articles=articles,
+        tiles=tiles,
+        basemap=basemap,
+        title=title,
+        self_contained=self_contained,
     )
     folder = Path(out_dir)
     paths = {name: folder / name for name in OUTPUT_NAMES}
@@ -244,6 +266,8 @@ def write_outputs(
     with atomic_write(paths["incidents.geojson"]) as handle:
         _dump_features(incident_table, handle)
     write_map(m, paths["incidents.html"])
+    if fragment:
+        paths[FRAGMENT_NAME] = write_fragment(m, folder / FRAGMENT_NAME)
     return paths
 
 

@@ -96,6 +96,15 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
+class MapOptions:
+    """How the HTML map is written (``--no-tiles``, ``--self-contained``, ``--fragment``)."""
+
+    tiles: bool = True
+    self_contained: bool = False
+    fragment: bool = False
+
+
+@dataclass(frozen=True)
 class Resources:
     """The heavy, read-only things a build needs, loaded once."""
 
@@ -162,6 +171,7 @@ def build(
     prune: bool = False,
     online: bool = False,
     nominatim: str = NOMINATIM_URL,
+    map_options: MapOptions | None = None,
     resources: Resources | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
@@ -184,6 +194,8 @@ def build(
         the local gazetteer lacks.
     nominatim
         The Nominatim service to ask (a self-hosted one, say).
+    map_options
+        How to write the HTML map: basemap tiles, self-contained, fragment.
     resources
         Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
     progress
@@ -233,6 +245,9 @@ def build(
         articles=frames["articles"],
         districts=resources.districts,
         title=f"Attacks in {resources.region.label}",
+        tiles=(map_options or MapOptions()).tiles,
+        self_contained=(map_options or MapOptions()).self_contained,
+        fragment=(map_options or MapOptions()).fragment,
     )
     outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
     for path in write_static_map(

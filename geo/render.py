@@ -1,10 +1,17 @@
 """Render incidents and claims as an interactive Folium map.
 
-:func:`render_map` builds the map (one toggleable layer per attack type,
+:func:`render_map` builds the map: one toggleable layer per attack type,
 markers sized by the reported toll, a popup with every claim and its
-sentence, a legend and a panel of the contested area-wide figures);
-:func:`write_map` writes it to disk, atomically and byte-for-byte
-reproducibly.  The HTML fragments live in :mod:`geo._popup`.
+sentence, a district choropleth of the toll with its legend, the province
+outline, a legend, a panel of the contested area-wide figures and a
+timeline.  :func:`write_map` writes it as a page and :func:`write_fragment`
+as a snippet for a report, atomically and byte-for-byte reproducibly.
+
+The incidents travel as one JSON data block, not as one folium object each:
+a small script (:data:`geo._assets.SCRIPT`) draws the markers and builds each
+popup when it is opened, which keeps a map of thousands of incidents small
+and quick.  The data is shaped in :mod:`geo._mapdata`, the panels' HTML in
+:mod:`geo._popup`, the assets and rendering in :mod:`geo._assets`.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,10 +29,9 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import xyzservices
 
-from geo import _popup
+from geo import _assets, _mapdata, _popup
 from geo.atomic import write_text_atomic
 from geo.records import ATTACK_TYPES
 
@@ -81,6 +88,11 @@ SIMPLIFY_TOLERANCE = 0.01
 #: Decimals kept in district coordinates (~10 m), again for size.
 DISTRICT_DECIMALS = 4
 POPUP_MAX_WIDTH = 480
+#: A fragment sits in a report page, whose height it cannot take: a fixed one.
+DEFAULT_FRAGMENT_HEIGHT = "600px"
+#: Layer names of the district choropleth and the province outline.
+CHOROPLETH_NAME = "Fatalities by district"
+OUTLINE_NAME = "Province outline"
 #: OpenStreetMap's standard tiles: free to view without a key (CARTO now asks
 #: for one), with the attribution xyzservices carries.
 BASEMAP: xyzservices.TileProvider = xyzservices.providers.OpenStreetMap.Mapnik
@@ -123,6 +135,8 @@ _CLAIM_NEEDS = (
 )
 _ARTICLE_NEEDS = ("article_id", "path", "outlet", "url", "published", "title")
 _DISTRICT_NEEDS = ("admin2", "admin1", "geometry")
+_CSS_LENGTH = re.compile(r"\d+(\.\d+)?(px|em|rem|vh|vw|%)")
+_ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 
 
 def marker_radius(killed: Any) -> float:
@@ -153,6 +167,7 @@ def render_map(
     tiles: bool = True,
     basemap: xyzservices.TileProvider | None = None,
     title: str = "Incidents",
+    self_contained: bool = False,
 ) -> folium.Map:
     """Build the interactive incident map.
 
@@ -163,7 +178,8 @@ def render_map(
     claims : pandas.DataFrame
         The claims frame (columns of ``claims.csv``).
     districts : geopandas.GeoDataFrame, optional
-        District polygons with ``admin2`` and ``admin1``, in EPSG:4326.
+        District polygons with ``admin2`` and ``admin1``, in EPSG:4326: the
+        choropleth of the toll per district and the province outline.
     articles : pandas.DataFrame, optional
         Articles (``article_id, path, outlet, url, published, title``), for
         the source links in the popups.
@@ -175,11 +191,15 @@ def render_map(
         ``CartoDB.Positron(apikey=...)``.
     title : str, default "Incidents"
         Shown in the legend and as the page title.
+    self_contained : bool, default False
+        Inline Leaflet's script and stylesheet (from the ``xstatic-leaflet``
+        package) instead of linking them, so that the page needs no network
+        (basemap tiles aside).  :func:`write_map` can override it.
 
     Returns
     -------
     folium.Map
-        The map; write it with :func:`write_map`.
+        The map; write it with :func:`write_map` or :func:`write_fragment`.
 
     Raises
     ------
@@ -188,27 +208,41 @@ def render_map(
     ValueError
         If a column is missing, a CRS is not EPSG:4326 or an incident has an
         attack type outside ``ATTACK_TYPES``.
+    ImportError
+        If ``self_contained`` is true and ``xstatic-leaflet`` is missing.
     """
     _check_inputs(incidents, claims, districts, articles)
+    if self_contained:
+        _assets.leaflet_inline()  # fail now, not when the map is written
     points, unmapped = _split_unmapped(incidents)
-    m = _base_map(points, basemap=(basemap or BASEMAP) if tiles else None)
-    cast(branca.element.Figure, m.get_root()).title = _popup.esc(title)
-    m.add_child(_popup.Raw(head=_popup.STYLESHEET), name="incidentmap_style")
+    data = _mapdata.payload(
+        points, claims, articles, labels=TYPE_LABELS, colours=TYPE_COLOURS, radius=marker_radius
+    )
+    types = list(data["types"])
+    panels = [_popup.legend_html(title, types, TYPE_LABELS, TYPE_COLOURS, unmapped=unmapped)]
     if districts is not None:
-        _district_layer(districts, incidents).add_to(m)
-    types = _add_incident_layers(m, points, claims, articles)
-    folium.LayerControl(collapsed=False).add_to(m)
-    legend = _popup.legend_html(title, types, TYPE_LABELS, TYPE_COLOURS, unmapped=unmapped)
-    m.add_child(_popup.Raw(body=legend), name="incidentmap_legend")
+        choropleth = _district_data(districts, incidents)
+        data["districts"], data["outline"] = choropleth.features, choropleth.outline
+        panels.append(_popup.choropleth_legend_html(choropleth.classes))
     area = [row for row in _rows(claims) if _popup.text_of(row["scope"]) == "area"]
     if area:
-        m.add_child(_popup.Raw(body=_popup.area_panel_html(area)), name="incidentmap_panel")
-    _popup.stabilise_ids(m)
+        panels.append(_popup.area_panel_html(area))
+    panels.append(_popup.timeline_html(*_mapdata.timeline_counts(incidents)))
+    m = _base_map(points, basemap=(basemap or BASEMAP) if tiles else None)
+    cast(branca.element.Figure, m.get_root()).title = _popup.esc(title)
+    _assets.prepare(m, self_contained=self_contained)
+    _add_layers(m, data, "".join(panels), districts=districts is not None)
+    _assets.stabilise_ids(m)
     return m
 
 
-def write_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
-    """Render ``m`` to a standalone HTML file, atomically and reproducibly.
+def write_map(
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    self_contained: bool | None = None,
+) -> Path:
+    """Render ``m`` to a standalone HTML page, atomically and reproducibly.
 
     Folium gives every element a random id and rendering changes the element
     tree, so the map is copied into a fresh Figure, its ids renumbered in
@@ -220,22 +254,100 @@ def write_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     Parameters
     ----------
     m : folium.Map
-        A map from :func:`render_map` (or any folium map).
+        A map from :func:`render_map`.
     path : str or os.PathLike
         The HTML file to write.
+    self_contained : bool, optional
+        Inline Leaflet (no ``<script src>`` or ``<link href>`` at all), or
+        link it from its CDN; by default as ``render_map`` was told.
 
     Returns
     -------
     pathlib.Path
         ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``m`` is not a folium.Map.
+    ImportError
+        If a self-contained page is asked for and ``xstatic-leaflet`` is missing.
     """
-    if not isinstance(m, folium.Map):
-        raise TypeError(f"write_map expects a folium.Map, got {type(m).__name__}")
-    write_text_atomic(path, _popup.render_html(m))
+    _check_map(m)
+    write_text_atomic(path, _assets.render_page(m, self_contained=self_contained))
+    return Path(path)
+
+
+def write_fragment(
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    height: str | int = DEFAULT_FRAGMENT_HEIGHT,
+    id_prefix: str | None = None,
+    self_contained: bool | None = None,
+) -> Path:
+    """Write ``m`` as an HTML snippet to paste into a report page.
+
+    The snippet holds the map's styles and scripts and a ``<div>`` of the
+    given height with the map in it; no ``<html>``, ``<head>`` or ``<body>``,
+    and nothing that styles the host page.  Every id and JavaScript name in
+    it starts from ``id_prefix``, so several maps can share a page.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`render_map`.
+    path : str or os.PathLike
+        The file to write.
+    height : str or int, default "600px"
+        The map's CSS height (an int is pixels): a fragment cannot take the
+        whole window as a page does.
+    id_prefix : str, optional
+        Letters, digits and ``_``, starting with a letter.  By default a hash
+        of the map, so two different maps never clash; give distinct
+        prefixes to paste the *same* map twice.
+    self_contained : bool, optional
+        As for :func:`write_map`.  Two self-contained fragments on one page
+        run Leaflet's code once.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``m`` is not a folium.Map.
+    ValueError
+        If ``height`` or ``id_prefix`` is malformed.
+    """
+    _check_map(m)
+    if isinstance(height, int) and not isinstance(height, bool):
+        height = f"{height}px"
+    if not isinstance(height, str) or not _CSS_LENGTH.fullmatch(height):
+        raise ValueError(
+            "height must be a CSS length such as '600px' or '80vh', or an int (pixels); "
+            f"got {height!r}"
+        )
+    if id_prefix is not None and not _ID_PREFIX.fullmatch(id_prefix):
+        raise ValueError(
+            "id_prefix must be letters, digits or '_', starting with a letter "
+            f"(it names JavaScript variables), got {id_prefix!r}"
+        )
+    text = _assets.render_fragment(
+        m, height=height, self_contained=self_contained, prefix=id_prefix
+    )
+    write_text_atomic(path, text)
     return Path(path)
 
 
 # -- validate ---------------------------------------------------------------
+
+
+def _check_map(m: Any) -> None:
+    if not isinstance(m, folium.Map):
+        raise TypeError(f"expected a folium.Map (from render_map), got {type(m).__name__}")
 
 
 def _require(frame: Any, columns: Iterable[str], what: str) -> None:
@@ -318,43 +430,10 @@ def _split_unmapped(incidents: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return points.iloc[order], unmapped
 
 
-def _claims_by_incident(claims: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in _rows(claims):
-        if _popup.text_of(row["scope"]) == "incident":
-            grouped.setdefault(_popup.text_of(row["incident_id"]), []).append(row)
-    return grouped
-
-
-def _articles_by_id(articles: pd.DataFrame | None) -> dict[str, dict[str, Any]] | None:
-    if articles is None:
-        return None
-    return {_popup.text_of(row["article_id"]): row for row in _rows(articles)}
-
-
-def _districts_to_show(districts: gpd.GeoDataFrame, incidents: pd.DataFrame) -> gpd.GeoDataFrame:
-    provinces = {_popup.text_of(v) for v in incidents["admin1"]} - {""}
-    shown = districts
-    if provinces:
-        shown = districts[districts["admin1"].isin(provinces)]
-        if shown.empty:
-            logger.warning(
-                "no district lies in the incidents' provinces %s; showing all districts",
-                sorted(provinces),
-            )
-            shown = districts
-    # Leaflet cannot draw a feature without a geometry.
-    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
-    shown = shown.sort_values(["admin1", "admin2"], kind="stable")
-    geometry = shown.geometry.simplify(SIMPLIFY_TOLERANCE, preserve_topology=True)
-    geometry = shapely.transform(geometry.to_numpy(), lambda xy: np.round(xy, DISTRICT_DECIMALS))
-    return gpd.GeoDataFrame(
-        {
-            "admin2": [_popup.esc(v) for v in shown["admin2"]],
-            "admin1": [_popup.esc(v) for v in shown["admin1"]],
-        },
-        geometry=list(geometry),
-        crs="EPSG:4326",
+def _district_data(districts: gpd.GeoDataFrame, incidents: pd.DataFrame) -> _mapdata.Choropleth:
+    shown = _mapdata.districts_to_show(districts, incidents)
+    return _mapdata.district_choropleth(
+        shown, incidents, tolerance=SIMPLIFY_TOLERANCE, decimals=DISTRICT_DECIMALS
     )
 
 
@@ -385,63 +464,24 @@ def _base_map(points: pd.DataFrame, *, basemap: xyzservices.TileProvider | None)
     return m
 
 
-def _district_layer(districts: gpd.GeoDataFrame, incidents: pd.DataFrame) -> folium.GeoJson:
-    shown = _districts_to_show(districts, incidents)
-    return folium.GeoJson(
-        shown.to_geo_dict(show_bbox=False, drop_id=False),
-        name="Districts",
-        style_function=_district_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["admin2", "admin1"], aliases=["District", "Province"]
-        ),
-        control=True,
-        show=True,
-    )
-
-
-def _district_style(_feature: Mapping[str, Any]) -> dict[str, Any]:
-    return {"color": "#777777", "weight": 1, "fillColor": "#cccccc", "fillOpacity": 0.08}
-
-
-def _add_incident_layers(
-    m: folium.Map,
-    points: pd.DataFrame,
-    claims: pd.DataFrame,
-    articles: pd.DataFrame | None,
-) -> list[str]:
-    """Add one FeatureGroup per primary type present; return those types in order."""
-    by_incident = _claims_by_incident(claims)
-    by_article = _articles_by_id(articles)
-    rows = _rows(points)
-    present = {_popup.text_of(row["primary_type"]) for row in rows}
-    types = [t for t in ATTACK_TYPES if t in present]
-    for attack_type in types:
-        group = folium.FeatureGroup(name=TYPE_LABELS[attack_type], show=True)
-        for row in rows:
-            if _popup.text_of(row["primary_type"]) == attack_type:
-                _marker(row, by_incident, by_article).add_to(group)
+def _add_layers(m: folium.Map, data: dict[str, Any], panels: str, *, districts: bool) -> None:
+    """Add the empty groups the page script fills, the layer control and the data."""
+    groups = {t: folium.FeatureGroup(name=TYPE_LABELS[t], show=True) for t in data["types"]}
+    for group in groups.values():
         group.add_to(m)
-    return types
-
-
-def _marker(
-    row: dict[str, Any],
-    by_incident: Mapping[str, list[dict[str, Any]]],
-    by_article: Mapping[str, dict[str, Any]] | None,
-) -> folium.CircleMarker:
-    colour = TYPE_COLOURS[_popup.text_of(row["primary_type"])]
-    claims = by_incident.get(_popup.text_of(row["incident_id"]), [])
-    popup_html = _popup.popup_html(row, claims, by_article, TYPE_LABELS)
-    return folium.CircleMarker(
-        location=[round(float(row["latitude"]), 6), round(float(row["longitude"]), 6)],
-        radius=marker_radius(row["fatalities_best"]),
-        color=colour,
-        weight=1,
-        fill=True,
-        fill_color=colour,
-        fill_opacity=0.6,
-        # A str popup becomes Html(script=True): inserted verbatim into a JS
-        # template literal, which is why popup_html escapes with _popup.esc.
-        popup=folium.Popup(popup_html, max_width=POPUP_MAX_WIDTH),
-        tooltip=folium.Tooltip(_popup.tooltip_html(row)),
+    district_group = outline_group = None
+    if districts:
+        district_group = folium.FeatureGroup(name=CHOROPLETH_NAME, show=True)
+        outline_group = folium.FeatureGroup(name=OUTLINE_NAME, show=True)
+        district_group.add_to(m)
+        outline_group.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    layers = _assets.IncidentLayers(
+        _mapdata.script_json(data),
+        panels,
+        groups,
+        districts=district_group,
+        outline=outline_group,
+        popup_width=POPUP_MAX_WIDTH,
     )
+    m.add_child(layers, name="incidentmap_layers")
