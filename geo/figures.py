@@ -13,59 +13,14 @@ out rather than guess.  Pure: text in, :class:`~geo.records.Figure` out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import cast
 
 from geo.lexicon import Lexicon
+from geo.numbers import Number, Token, find_numbers, tokenize
 from geo.records import Figure, FigureKind, Qualifier, Role
 
 # Thousands separators only ("50,000"): a trailing comma ("In 2024, 12 ...") ends the number.
-_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*|[^\s\w]", re.UNICODE)
-
-_ONES = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
-#: Vague quantities, coded as ACLED does ("dozens" -> 12, "hundreds" -> 100)
-#: with the qualifier "about" so the vagueness stays visible.
-VAGUE_NUMBERS = {"dozens": 12, "hundreds": 100}
-
-_QUALIFIERS = (
-    (("at", "least"), "at least"),
-    (("no", "fewer", "than"), "at least"),
-    (("more", "than"), "more than"),
-    (("upwards", "of"), "more than"),
-    (("over",), "more than"),
-    (("as", "many", "as"), "up to"),
-    (("up", "to"), "up to"),
-    (("fewer", "than"), "fewer than"),
-    (("less", "than"), "fewer than"),
-    (("an", "estimated"), "about"),
-    (("about",), "about"),
-    (("around",), "about"),
-    (("nearly",), "about"),
-    (("almost",), "about"),
-    (("approximately",), "about"),
-    (("roughly",), "about"),
-    (("some",), "about"),
-)
-_UNITS = {
-    "am", "pm", "a", "p", "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers",
-    "mile", "miles", "metre", "metres", "meter", "meters", "hour", "hours", "minute",
-    "minutes", "day", "days", "week", "weeks", "month", "months", "year", "years",
-    "percent", "per", "%", "million", "billion", "crore", "lakh", "times", "kg", "o'clock",
-}  # fmt: skip
-_MONTHS = {
-    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun",
-    "june", "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october",
-    "nov", "november", "dec", "december",
-}  # fmt: skip
 _KIND_WORDS = {
     "killed": "killed", "killing": "killed", "kill": "killed", "kills": "killed",
     "dead": "killed", "died": "killed", "die": "killed", "martyred": "killed",
@@ -96,27 +51,6 @@ _SUBGROUP_CUES = {"including", "among", "comprising", "whom"}
 _ELLIPSIS_LEAD = {"the", "another", "further"}
 
 
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    start: int
-    end: int
-
-    @property
-    def low(self) -> str:
-        return self.text.casefold()
-
-
-@dataclass(frozen=True)
-class _Number:
-    first: int  # index of the first token (qualifier excluded)
-    last: int  # index after the last token of the number
-    low: int
-    high: int
-    qualifier: str
-    qualifier_first: int
-
-
 def _figure(
     kind: str, role: str, low: int, high: int, qualifier: str, start: int, end: int, text: str
 ) -> Figure:
@@ -133,101 +67,7 @@ def _figure(
     )
 
 
-def tokenize(text: str) -> list[_Token]:
-    """Split text into word, number and punctuation tokens with offsets."""
-    return [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-
-
-def word_value(word: str) -> int | None:
-    """Return the value of a number word ("seven", "twenty-two"), else None."""
-    word = word.casefold()
-    if word in _ONES:
-        return _ONES[word]
-    if word in _TENS:
-        return _TENS[word]
-    parts = word.split("-")
-    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _ONES and _ONES[parts[1]] < 10:
-        return _TENS[parts[0]] + _ONES[parts[1]]
-    return None
-
-
-def _number_at(tokens: list[_Token], i: int) -> tuple[int, int, int, bool] | None:
-    """Parse a number starting at token i: (low, high, next index, vague)."""
-    tok = tokens[i]
-    if tok.text[0].isdigit():
-        if "." in tok.text:
-            return None
-        value = int(tok.text.replace(",", ""))
-        j = i + 1
-        # Ranges: "37-70", "37 to 70".
-        if (
-            j + 1 < len(tokens)
-            and tokens[j].text in ("-", "–", "to")
-            and tokens[j + 1].text.isdigit()
-        ):
-            high = int(tokens[j + 1].text)
-            if high > value:
-                return value, high, j + 2, False
-        return value, value, j, False
-    if tok.low == "a" and i + 1 < len(tokens) and tokens[i + 1].low == "dozen":
-        return 12, 12, i + 2, False
-    if tok.low in VAGUE_NUMBERS:
-        return VAGUE_NUMBERS[tok.low], VAGUE_NUMBERS[tok.low], i + 1, True
-    word = word_value(tok.text)
-    if word is None:
-        return None
-    value = word
-    j = i + 1
-    if j < len(tokens) and tokens[j].low == "hundred":
-        value *= 100
-        j += 1
-        if j + 1 < len(tokens) and tokens[j].low == "and" and word_value(tokens[j + 1].text):
-            value += word_value(tokens[j + 1].text) or 0
-            j += 2
-    return value, value, j, False
-
-
-def _qualifier_before(tokens: list[_Token], i: int) -> tuple[str, int]:
-    for words, label in _QUALIFIERS:
-        n = len(words)
-        if i - n >= 0 and tuple(t.low for t in tokens[i - n : i]) == words:
-            return label, i - n
-    return "", i
-
-
-def _is_not_a_count(tokens: list[_Token], first: int, nxt: int, value: int) -> bool:
-    """Times, distances, money, years and dates are not casualty counts."""
-    after = tokens[nxt].low if nxt < len(tokens) else ""
-    after2 = tokens[nxt + 1].low if nxt + 1 < len(tokens) else ""
-    before = tokens[first - 1].low if first > 0 else ""
-    if after in _UNITS or (after == "-" and after2 in _UNITS) or after == ".":
-        return after != "." or after2 in ("m",)
-    if before in ("$", "rs", "no", "pkr", "£", "€") or before in _MONTHS or after in _MONTHS:
-        return True
-    return 1900 <= value <= 2100 and tokens[first].text.isdigit()
-
-
-def _find_numbers(tokens: list[_Token]) -> list[_Number]:
-    numbers: list[_Number] = []
-    i = 0
-    while i < len(tokens):
-        parsed = _number_at(tokens, i)
-        if parsed is None:
-            i += 1
-            continue
-        low, high, nxt, vague = parsed
-        if _is_not_a_count(tokens, i, nxt, low):
-            i = nxt
-            continue
-        qualifier, qfirst = _qualifier_before(tokens, i)
-        if vague and not qualifier:
-            qualifier = "about"
-        numbers.append(_Number(i, nxt, low, high, qualifier, qfirst))
-        i = nxt
-    return numbers
-
-
-def _role_in(tokens: list[_Token], start: int, lexicon: Lexicon) -> tuple[str | None, int]:
+def _role_in(tokens: list[Token], start: int, lexicon: Lexicon) -> tuple[str | None, int]:
     """Find the head role noun of the phrase starting at ``start``.
 
     Returns the role and the index after the phrase.  The last role word
@@ -251,7 +91,7 @@ def _role_in(tokens: list[_Token], start: int, lexicon: Lexicon) -> tuple[str | 
     return role, (j if role else start)
 
 
-def _kind_before(tokens: list[_Token], i: int) -> str | None:
+def _kind_before(tokens: list[Token], i: int) -> str | None:
     """The verb right before a number or its qualifier: "killing 197 ...", "freed more than 30"."""
     j = i - 1
     while j >= 0 and tokens[j].low in _BEFORE_SKIP:
@@ -259,7 +99,7 @@ def _kind_before(tokens: list[_Token], i: int) -> str | None:
     return _KIND_WORDS.get(tokens[j].low) if j >= 0 else None
 
 
-def _kind_after(tokens: list[_Token], j: int) -> str | None:
+def _kind_after(tokens: list[Token], j: int) -> str | None:
     """The verb after a noun phrase: "... were also killed", "... died"."""
     while j < len(tokens) and tokens[j].low in _AUXILIARIES:
         j += 1
@@ -276,9 +116,9 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
     Offsets are shifted by ``offset`` (the sentence's start in its article).
     """
     tokens = tokenize(text)
-    numbers = _find_numbers(tokens)
+    numbers = find_numbers(tokens)
     figures: list[Figure] = []
-    pending: list[tuple[_Number, str, int]] = []  # listed figures waiting for a verb
+    pending: list[tuple[Number, str, int]] = []  # listed figures waiting for a verb
     previous: Figure | None = None
     prev_end = 0
     in_subgroup = False
@@ -342,7 +182,7 @@ def _settle_parts(figures: list[Figure], parts: list[str]) -> None:
 
 
 def _bare_number(
-    tokens: list[_Token], num: _Number, previous: Figure | None, lead: str, kind: str | None
+    tokens: list[Token], num: Number, previous: Figure | None, lead: str, kind: str | None
 ) -> tuple[str | None, str, int] | None:
     """A number without a role noun: "the 41 on Friday", "10 dead", or nothing."""
     after = tokens[num.last].low if num.last < len(tokens) else ""
@@ -361,7 +201,7 @@ def _bare_number(
 
 
 def _make_figure(
-    tokens: list[_Token], text: str, offset: int, num: _Number, kind: str, role: str, end: int
+    tokens: list[Token], text: str, offset: int, num: Number, kind: str, role: str, end: int
 ) -> Figure:
     start_char = tokens[num.qualifier_first].start
     end_char = tokens[max(end, num.last) - 1].end
@@ -380,7 +220,7 @@ def _make_figure(
     )
 
 
-def _named_companion(tokens: list[_Token], first: int) -> int | None:
+def _named_companion(tokens: list[Token], first: int) -> int | None:
     """The start of a named person listed before a figure ("Name Surname and six ...")."""
     if first < 3 or tokens[first - 1].low != "and":
         return None
@@ -414,7 +254,7 @@ _SINGLE_SKIP = {
 
 
 def _single_victims(
-    tokens: list[_Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
+    tokens: list[Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
 ) -> list[Figure]:
     """One person named by a title: "abducted the area's administrator", "a sepoy died"."""
     out = _single_subjects(tokens, text, offset, found, lexicon)
@@ -445,7 +285,7 @@ _ONE = {"a", "an", "one"}
 
 
 def _single_subjects(
-    tokens: list[_Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
+    tokens: list[Token], text: str, offset: int, found: list[Figure], lexicon: Lexicon
 ) -> list[Figure]:
     """Count one person named as a subject: "a Frontier Corps sepoy lost his life"."""
     out = []
@@ -496,9 +336,7 @@ _TOLL_QUALIFIERS = {
 }
 
 
-def _toll_figures(
-    tokens: list[_Token], text: str, offset: int, found: list[Figure]
-) -> list[Figure]:
+def _toll_figures(tokens: list[Token], text: str, offset: int, found: list[Figure]) -> list[Figure]:
     """Running totals: "the death toll rose to 58", "the number of militants killed reached 133"."""
     del tokens
     out = []
@@ -526,7 +364,7 @@ def _toll_figures(
     return out
 
 
-def _another(tokens: list[_Token], text: str, offset: int, found: list[Figure]) -> list[Figure]:
+def _another(tokens: list[Token], text: str, offset: int, found: list[Figure]) -> list[Figure]:
     """Count "injuring another" as one more person of the role just named."""
     out = []
     for i, tok in enumerate(tokens[1:], start=1):

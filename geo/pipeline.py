@@ -52,8 +52,8 @@ CHANGES_NAME = "changes.json"
 AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
 _EXTRACTOR_MODULES = (
-    "articles", "text", "gazetteer", "lexicon", "mentions", "figures", "dates", "claimants",
-    "claims", "records",
+    "articles", "text", "gazetteer", "_matching", "lexicon", "mentions", "figures", "numbers",
+    "dates", "claimants", "claims", "records",
 )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from geo.figures import VAGUE_NUMBERS, find_figures, tokenize, word_value
+from geo.figures import find_figures
+from geo.numbers import VAGUE_NUMBERS, tokenize, word_value
 
 
 def _figures(text, lexicon):
