@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 
+from geo._matching import COMMON_WORDS
 from geo.claimants import find_claimant
 from geo.dates import find_dates, is_background
 from geo.figures import find_figures
@@ -144,18 +145,13 @@ _PLACE_LIKE = re.compile(
     r"(?P<a>[A-Z][a-z’'-]{2,}(?:\s[A-Z][a-z’'-]{2,}){0,2})"
     r"|(?P<b>[A-Z][a-z’'-]{2,}(?:\s[A-Z][a-z’'-]{2,}){0,2})\s+(?:district|tehsil|town|village|area)\b"
 )
-#: Capitalised words that follow "in" or "of" without being places.
-_NOT_PLACES = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "the", "this", "that", "his", "her", "their", "its",
-    "police", "army", "government", "parliament", "operation", "islam", "english", "urdu",
-    "baloch", "balochi", "pashtun", "punjabi", "sindhi", "chinese", "indian", "afghan",
-    "iranian", "american", "pakistani", "muslims", "islamic", "state", "news", "media",
-    "north", "south", "east", "west", "central", "eastern", "western", "northern", "southern",
-    "he", "she", "they", "it", "we", "i", "a", "an", "one", "some", "many", "several",
-    "president", "prime", "minister", "ministry", "external", "foreign", "interior", "home",
-    "affairs", "department", "court", "supreme", "high", "national", "federal", "provincial",
+#: Capitalised words that follow "in" or "of" without being places: the
+#: matcher's common words, and the small words and titles a sentence adds.
+_NOT_PLACES = COMMON_WORDS | {
+    "the", "this", "that", "his", "her", "its", "he", "she", "they", "it", "we", "i", "a",
+    "an", "one", "some", "many", "parliament", "english", "punjabi", "sindhi", "indian",
+    "pakistani", "ministry", "external", "foreign", "affairs", "supreme", "high", "home", "may",
+    "north", "south", "east", "west", "state",
 }  # fmt: skip
 
 

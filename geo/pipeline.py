@@ -203,6 +203,7 @@ def build(
     """
     files = iter_article_files(paths or [SAMPLE_ARTICLES])
     resources = resources or load_resources()
+    map_options = map_options or MapOptions()
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
     with Store(store_file) as store, store.transaction():
@@ -245,9 +246,9 @@ def build(
         articles=frames["articles"],
         districts=resources.districts,
         title=f"Attacks in {resources.region.label}",
-        tiles=(map_options or MapOptions()).tiles,
-        self_contained=(map_options or MapOptions()).self_contained,
-        fragment=(map_options or MapOptions()).fragment,
+        tiles=map_options.tiles,
+        self_contained=map_options.self_contained,
+        fragment=map_options.fragment,
     )
     outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
     for path in write_static_map(
