@@ -1,9 +1,9 @@
-"""Command line: ``incidentmap build``, ``incidentmap fetch-boundaries``.
+"""Command line: ``incidentmap build``, ``evaluate``, ``places``, ``fetch-boundaries``.
 
 A thin layer over :mod:`geo.pipeline`: it parses arguments, configures
-logging and the progress bar (only on a terminal, so piped output stays
-quiet and scriptable), and turns known errors into one clear line and a
-non-zero exit code.
+logging and the progress display (a bar only on a terminal, plain lines when
+piped, nothing with ``-q``), prints the summary, and turns known errors into
+one clear line and a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -11,13 +11,45 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from geo import __version__
 
+if TYPE_CHECKING:
+    from geo.pipeline import BuildResult
+
 logger = logging.getLogger("geo")
+
+#: What ``incidentmap build`` writes into ``--out``, for ``--help``.
+OUTPUTS = (
+    ("incidents.html", "the interactive map (layers per attack type, district choropleth)"),
+    ("incidents_fragment.html", "with --fragment: a snippet to paste into a report page"),
+    ("incidents.csv", "one row per incident (DESIGN.md columns, plus geo_source)"),
+    ("claims.csv", "one row per reported figure, with its claimant and sentence"),
+    ("incidents.geojson", "the incidents as points"),
+    ("areas.csv", "wave-wide figures per area, parties' claims beside"),
+    ("incidents.png, .svg", "a static map for reports"),
+    ("changes.json", "what the last build that changed anything changed"),
+    ("incidentmap.db", "the store (SQLite): re-runs read only new articles (see --store)"),
+)
+ENVIRONMENT = (
+    (
+        "INCIDENTMAP_DATA",
+        "a folder whose boundaries/geoBoundaries-PAK-ADM2.geojson (or the file itself) "
+        "replaces the district layer shipped with incidentmap; other geoBoundaries files "
+        "there replace downloads",
+    ),
+    (
+        "INCIDENTMAP_CACHE",
+        "where fetch-boundaries keeps its downloads (default: ~/.cache/incidentmap, or "
+        "$XDG_CACHE_HOME/incidentmap)",
+    ),
+)
+#: Shown with the unresolved-name count so the summary stays short.
+UNRESOLVED_SHOWN = 5
+LOADING_STAGE = "loading the gazetteer and district polygons"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,10 +67,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _table(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows) + 2
+    return f"{title}:\n" + "\n".join(f"  {name:<{width}}{text}" for name, text in rows)
+
+
+def _examples(*rows: tuple[str, str]) -> str:
+    return _table("examples", rows)
+
+
+def _sub(commands: argparse._SubParsersAction, name: str, **kwargs) -> argparse.ArgumentParser:
+    return commands.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="incidentmap",
         description="Turn news articles about attacks into an evidence-backed incident map.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(
+            [
+                _examples(
+                    ("incidentmap build", "read the sample reports, write the map into maps/"),
+                    ("incidentmap build ARTICLES/ --out OUT", "your own articles"),
+                    ("incidentmap places unresolved", "names no gazetteer entry matched"),
+                    ("incidentmap fetch-boundaries adm3", "download the tehsil layer"),
+                    ("incidentmap COMMAND --help", "options and examples of a command"),
+                ),
+                _table("outputs of build (in --out, default maps/)", OUTPUTS),
+                _table("environment", ENVIRONMENT),
+            ]
+        ),
     )
     parser.add_argument("--version", action="version", version=f"incidentmap {__version__}")
     # -v/-q work before or after the command: "incidentmap -q build" or "build -q".
@@ -53,13 +112,39 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="say more")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    _add_build(commands, common)
+    _add_evaluate(commands, common)
+    _add_places(commands, common)
+    _add_fetch(commands, common)
+    return parser
 
-    build = commands.add_parser(
+
+def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    build = _sub(
+        commands,
         "build",
         parents=[common],
         help="read articles and write the map and exports",
-        description="Read new articles into the store, merge incidents, write the map, "
-        "incidents.csv, claims.csv and incidents.geojson.",
+        description="Read new articles into the store, merge incidents, join them to the "
+        "district polygons (shipped with incidentmap), and write the map and exports. "
+        "Prints what it read, skipped and could not place; a progress display on a "
+        "terminal, plain lines when piped, nothing with -q.",
+        epilog="\n\n".join(
+            [
+                _examples(
+                    ("incidentmap build", "the sample reports in data/articles -> maps/"),
+                    ("incidentmap build ~/articles --out out", "files and folders of articles"),
+                    ("incidentmap build a.txt b.html --out out", "single files"),
+                    ("incidentmap build ~/articles --out out --prune", "drop deleted files"),
+                    ("incidentmap build ~/articles --self-contained", "one offline HTML file"),
+                    ("incidentmap -q build ~/articles && echo ok", "silent, for scripts"),
+                ),
+                _table("writes (in --out, default maps/)", OUTPUTS),
+                _table("environment", ENVIRONMENT),
+                "exit status: 0 done; 1 bad input (e.g. no readable article: the message says "
+                "what was found), 2 a path that does not exist",
+            ]
+        ),
     )
     build.add_argument(
         "paths", nargs="*", metavar="PATH",
@@ -104,12 +189,20 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     build.set_defaults(func=_build)
 
-    evaluate = commands.add_parser(
+
+def _add_evaluate(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    evaluate = _sub(
+        commands,
         "evaluate",
         parents=[common],
         help="score a build against a hand-annotated gold file",
         description="Score OUT/incidents.csv and OUT/claims.csv against a gold CSV in the "
-        "format of shared/fixtures/seed_gold.csv.",
+        "format of shared/fixtures/seed_gold.csv: place and district precision, recall "
+        "and F1, (district, attack type) F1, figures found with the right role.",
+        epilog=_examples(
+            ("incidentmap build ../shared/seeds --out OUT", "build from the seeds first"),
+            ("incidentmap evaluate OUT --gold ../shared/fixtures/seed_gold.csv", "then score"),
+        ),
     )
     evaluate.add_argument("out", metavar="OUT", help="the build's output folder")
     evaluate.add_argument("--gold", required=True, metavar="GOLD.csv", help="the gold file")
@@ -118,38 +211,89 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.set_defaults(func=_evaluate)
 
-    places = commands.add_parser(
-        "places", help="look up place names; list names that did not resolve"
+
+def _add_places(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    places = _sub(
+        commands,
+        "places",
+        help="look up place names; list names that did not resolve",
+        description="Look a place name up in the gazetteer, or list the names the "
+        "articles use like places that no gazetteer entry matched.",
+        epilog=_examples(
+            ("incidentmap places lookup Noshki", "the places a name may denote"),
+            ("incidentmap places unresolved", "names from the last build in maps/"),
+            ("incidentmap places unresolved --store out/incidentmap.db", "another build"),
+        ),
     )
     place_commands = places.add_subparsers(required=True, metavar="SUBCOMMAND")
-    lookup = place_commands.add_parser(
+    lookup = _sub(
+        place_commands,
         "lookup",
         parents=[common],
         help="the places a name may denote, with coordinates, district, precision, source",
+        description="List the places a name may denote, best first, with coordinates, "
+        "district (from the district polygons), precision and source.",
+        epilog=_examples(
+            ("incidentmap places lookup Noshki", "a spelling of Nushki"),
+            ("incidentmap places lookup Qalat --province ''", "anywhere in Pakistan"),
+        ),
     )
     lookup.add_argument("name", metavar="NAME", help='a place name, e.g. "Noshki"')
     lookup.add_argument(
         "--province", default="Balochistan", help="the region's province (default: Balochistan)"
     )
     lookup.set_defaults(func=_places_lookup)
-    unresolved = place_commands.add_parser(
+    unresolved = _sub(
+        place_commands,
         "unresolved",
         parents=[common],
         help="names used like places in the articles that no gazetteer entry matched",
+        description="List the names the articles use like places ('in Kolpur') that no "
+        "gazetteer entry matched, most frequent first, with their sentences; add a "
+        "spelling to data/places.csv, or build with --online.",
+        epilog=_examples(
+            ("incidentmap places unresolved", "the store of a build into maps/"),
+            ("incidentmap places unresolved --store out/incidentmap.db", "another store"),
+        ),
     )
     unresolved.add_argument(
-        "--store", default=f"maps/{'incidentmap.db'}", metavar="FILE",
+        "--store", default="maps/incidentmap.db", metavar="FILE",
         help="the store of a build (default: maps/incidentmap.db)",
     )  # fmt: skip
     unresolved.set_defaults(func=_places_unresolved)
 
-    fetch = commands.add_parser(
+
+def _add_fetch(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    fetch = _sub(
+        commands,
         "fetch-boundaries",
         parents=[common],
-        help="download the district polygons into the per-user cache (needs internet)",
+        help="download other geoBoundaries layers (tehsils, provinces), sha256 checked",
+        description="The district layer ships with incidentmap; this downloads the other "
+        "geoBoundaries layers of data/boundaries/registry.txt into the cache (needs "
+        "internet). Each file must have the registry's sha256: a download or a cached file "
+        "with another hash is refused. With no LAYER, lists the layers and their state.",
+        epilog="\n\n".join(
+            [
+                _examples(
+                    ("incidentmap fetch-boundaries", "list the layers, cached or not"),
+                    ("incidentmap fetch-boundaries adm3", "tehsils (ODbL: credit the source)"),
+                    ("incidentmap fetch-boundaries adm1 adm2", "provinces, full-resolution ADM2"),
+                    (
+                        "incidentmap fetch-boundaries adm3 --mirror URL",
+                        "from a mirror of releaseData/gbOpen/PAK/",
+                    ),
+                ),
+                _table("environment", ENVIRONMENT),
+            ]
+        ),
     )
+    fetch.add_argument("layers", nargs="*", metavar="LAYER", help="e.g. adm1, adm3-simplified")
+    fetch.add_argument(
+        "--mirror", metavar="URL",
+        help="a folder laid out like geoBoundaries' releaseData/gbOpen/PAK/ (hashes still checked)",
+    )  # fmt: skip
     fetch.set_defaults(func=_fetch)
-    return parser
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -160,59 +304,75 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     logger.setLevel(level)
 
 
-def _progress(enabled: bool):
-    """A tqdm bar on a terminal; nothing when output is piped."""
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    def wrap(items: Iterable[Any], total: int) -> Iterable[Any]:
-        return tqdm(items, total=total, desc="articles", unit="article", leave=False)
-
-    return wrap
-
-
 def _build(args: argparse.Namespace) -> int:
-    from geo.changes import has_changes, summary_lines
-    from geo.pipeline import MapOptions, build, load_resources
+    from geo import pipeline
+    from geo._progress import StageProgress, choose_mode
     from geo.region import Region
 
-    resources = load_resources(region=Region(admin1=args.province))
-    result = build(
-        args.paths,
-        out_dir=args.out,
-        store_path=args.store,
-        rebuild=args.rebuild,
-        prune=args.prune,
-        online=args.online,
-        nominatim=args.nominatim,
-        map_options=MapOptions(
-            tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
-        ),
-        resources=resources,
-        progress=_progress(not args.quiet),
-    )
-    if args.quiet:
-        return 0
-    print(
+    stages = (LOADING_STAGE, *pipeline.BUILD_STAGES)
+    with StageProgress(stages, mode=choose_mode(quiet=args.quiet)) as progress:
+        progress.stage(LOADING_STAGE)
+        resources = pipeline.load_resources(region=Region(admin1=args.province))
+        result = pipeline.build(
+            args.paths,
+            out_dir=args.out,
+            store_path=args.store,
+            rebuild=args.rebuild,
+            prune=args.prune,
+            online=args.online,
+            nominatim=args.nominatim,
+            map_options=pipeline.MapOptions(
+                tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
+            ),
+            resources=resources,
+            progress=progress.items,
+            on_stage=progress.stage,
+        )
+    if not args.quiet:
+        print("\n".join(summary_lines(result)))
+    return 0
+
+
+def summary_lines(result: BuildResult) -> list[str]:
+    """The summary ``incidentmap build`` prints: what was read, found and written."""
+    from geo.articles import ARTICLE_SUFFIXES
+    from geo.changes import has_changes
+    from geo.changes import summary_lines as change_lines
+
+    lines = [
         f"articles: {result.n_files} found, {result.n_new} new, "
         f"{result.n_known} already in the store, {len(result.skipped)} skipped"
-    )
+    ]
+    lines += [f"  skipped {path}: {why}" for path, why in result.skip_reasons.items()]
+    if result.ignored:
+        counts = ", ".join(f"{n} {suffix}" for suffix, n in result.ignored.items())
+        lines.append(f"  not read: {counts} (articles end in {', '.join(ARTICLE_SUFFIXES)})")
     if result.reextracted:
-        print(f"re-read {result.reextracted} stored articles with the current extractor")
+        lines.append(f"re-read {result.reextracted} stored articles with the current extractor")
     if result.replaced:
-        print(f"replaced {len(result.replaced)} articles whose file changed")
+        lines.append(f"replaced {len(result.replaced)} articles whose file changed")
     if result.pruned:
-        print(f"retracted {len(result.pruned)} articles whose file is gone")
-    print(f"incidents: {result.n_incidents}; claims: {result.n_claims}")
+        lines.append(f"retracted {len(result.pruned)} articles whose file is gone")
+    lines.append(f"incidents: {result.n_incidents}; figures: {result.n_claims}")
+    lines.append(_unresolved_line(result.unresolved, result.store))
     if has_changes(result.changes):
-        print("\n".join(summary_lines(result.changes)))
+        lines += change_lines(result.changes)
     else:
-        print("changes: nothing new")
-    print(result.boundaries)
-    for path in result.outputs.values():
-        print(f"wrote {Path(path)}")
-    return 0
+        lines.append("changes: nothing new")
+    lines.append(result.boundaries)
+    lines += [f"wrote {Path(path)}" for path in result.outputs.values()]
+    return lines
+
+
+def _unresolved_line(names: Sequence[str], store: Path | None) -> str:
+    if not names:
+        return "place names not resolved: 0"
+    shown = ", ".join(names[:UNRESOLVED_SHOWN]) + (", ..." if len(names) > UNRESOLVED_SHOWN else "")
+    command = "incidentmap places unresolved" + (f" --store {store}" if store else "")
+    return (
+        f"place names not resolved: {len(names)} ({shown}); their incidents count only in "
+        f"wider figures. List them with: {command}"
+    )
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -232,10 +392,8 @@ def _places_lookup(args: argparse.Namespace) -> int:
     from geo.region import Region
 
     gazetteer = load_gazetteer(region=Region(admin1=args.province))
-    path = find_boundary_file(download=False)
-    candidates = lookup(
-        gazetteer, args.name, districts=load_districts(path) if path is not None else None
-    )
+    districts = load_districts(find_boundary_file())
+    candidates = lookup(gazetteer, args.name, districts=districts)
     if not candidates:
         print(
             f"incidentmap: no place called {args.name!r} in the gazetteer; add the spelling "
@@ -264,15 +422,32 @@ def _places_unresolved(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from geo.districts import find_boundary_file
+    import pooch
 
-    path = find_boundary_file(download=True)
-    if path is None:
-        print(
-            "incidentmap: could not download the district polygons (no network?)", file=sys.stderr
+    from geo.boundaries import BoundaryError, layer_info, layer_path, layers
+
+    # pooch says "Downloading file ..." on its own logger; -q silences it too.
+    pooch.get_logger().setLevel(logging.ERROR if args.quiet else logging.INFO)
+    known = layers()
+    if not args.layers:
+        for name, layer in known.items():
+            try:
+                state = f"cached: {layer_path(name)} (sha256 ok)"
+            except BoundaryError as exc:
+                state = "not downloaded" if "not in the cache" in str(exc) else f"REFUSED: {exc}"
+            print(f"{name:<16} {layer_info(layer)}; {state}")
+        return 0
+    unknown = [name for name in args.layers if name not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown boundary layer(s) {', '.join(unknown)}; expected one of "
+            f"{', '.join(known)} (the district layer adm2 ships with incidentmap already)"
         )
-        return 1
-    print(f"district polygons: {path}")
+    progressbar = not args.quiet and sys.stderr.isatty()
+    for name in args.layers:
+        path = layer_path(name, download=True, base_url=args.mirror, progressbar=progressbar)
+        if not args.quiet:
+            print(f"{name}: {path} (sha256 ok; {layer_info(known[name])})")
     return 0
 
 

@@ -1,8 +1,9 @@
-"""District (ADM2) boundaries: find the file, load it, join points to it.
+"""District (ADM2) polygons: load them, join points to them, outline a province.
 
-The polygons are geoBoundaries' Pakistan ADM2 layer (126 units, 2019 vintage;
-see ``../shared/data/README.md``); the district -> province table and news
-spellings are in ``data/districts.csv``.  Only :func:`find_boundary_file`,
+The polygons are geoBoundaries' Pakistan ADM2 layer (126 units, 2019 vintage),
+shipped with the package; :mod:`geo.boundaries` finds the file (or the user's
+own copy named by ``$INCIDENTMAP_DATA``) and checks its sha256.  The district
+-> province table and news spellings are in ``data/districts.csv``.  Only
 :func:`load_districts` and :func:`read_district_table` do I/O, and nothing
 touches the disk or the network at import time.
 """
@@ -11,36 +12,46 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import logging
 import os
 import pathlib
 import re
-import uuid
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from geo._paths import PROJECT_DATA
+from geo.boundaries import (
+    ADM2_FILENAME,
+    ADM2_UNIT_COUNT,
+    CACHE_ENV,
+    DATA_ENV,
+    BoundaryError,
+    find_boundary_file,
+    is_shipped,
+    shipped_adm2,
+)
+
 logger = logging.getLogger(__name__)
 
-DATA_ENV = "INCIDENTMAP_DATA"  # a folder holding boundaries/<ADM2_FILENAME>
-CACHE_ENV = "INCIDENTMAP_CACHE"  # overrides the per-user download cache
-ADM2_FILENAME = "geoBoundaries-PAK-ADM2.geojson"
-#: Pinned to the commit that geoBoundaries' release record names (9469f09).
-ADM2_URL = (
-    "https://github.com/wmgeolab/geoBoundaries/raw/9469f09/"
-    "releaseData/gbOpen/PAK/ADM2/geoBoundaries-PAK-ADM2.geojson"
-)
-#: The GDAL-written copy in shared/data and the canonical Git LFS object.  A
-#: re-formatted copy of the same release must pass the content check instead.
-ADM2_KNOWN_SHA256 = (
-    "108eeaa75a6de678f022e0b6d8fd8ab4c93e4b4d1a9c6a28995afe7c0731182c",
-    "5572488a86644b5804be4769e9ffff393d518fb25c6dda43d15931c46bff4d1b",
-)
-ADM2_UNIT_COUNT = 126
-PROJECT_DATA = pathlib.Path(__file__).resolve().parent.parent / "data"
+__all__ = [
+    "ADM2_FILENAME",
+    "ADM2_UNIT_COUNT",
+    "CACHE_ENV",
+    "DATA_ENV",
+    "BoundaryError",
+    "district_key",
+    "district_lookup",
+    "find_boundary_file",
+    "join_districts",
+    "load_districts",
+    "province_of",
+    "province_outline",
+    "read_district_table",
+]
+
 DISTRICT_TABLE = PROJECT_DATA / "districts.csv"
 TABLE_COLUMNS = ("district", "province", "seat", "aliases", "note")
 PROVINCES = (
@@ -59,115 +70,6 @@ METRIC_CRS = "EPSG:32642"
 #: The 2019 coastline is coarse (Ormara lies 0.8 km, Gadani 3.2 km outside it);
 #: 15 km keeps such towns without reaching far across the sea or a border.
 DEFAULT_SNAP_KM = 15.0
-_FIX = (
-    f"set {DATA_ENV} to a folder holding boundaries/{ADM2_FILENAME}, "
-    "or run where there is internet so it can be downloaded"
-)
-
-
-class BoundaryError(RuntimeError):
-    """The district boundary file is missing, unreadable or not the expected one."""
-
-
-def find_boundary_file(
-    *, data_dir: str | os.PathLike[str] | None = None, download: bool = True
-) -> pathlib.Path | None:
-    """Return the path of the ADM2 boundary file, downloading it if allowed.
-
-    Looks in ``data_dir``, else ``$INCIDENTMAP_DATA`` (each as
-    ``<dir>/boundaries/<ADM2_FILENAME>`` or ``<dir>/<ADM2_FILENAME>``), else the
-    per-user cache (``$INCIDENTMAP_CACHE`` or platformdirs' cache dir), else
-    downloads into that cache if ``download`` is true.
-
-    Returns
-    -------
-    pathlib.Path or None
-        None if there is no copy and downloading is off or the network is
-        unreachable (one warning is logged).
-
-    Raises
-    ------
-    BoundaryError
-        If ``data_dir`` or ``$INCIDENTMAP_DATA`` holds no file, or a download is
-        neither a known release nor passes the content check.
-    """
-    if data_dir is not None:
-        return _local_copy(pathlib.Path(data_dir), origin="data_dir")
-    env_dir = os.environ.get(DATA_ENV, "").strip()
-    if env_dir:
-        return _local_copy(pathlib.Path(env_dir), origin=f"${DATA_ENV}")
-    import platformdirs
-
-    cache_root = os.environ.get(CACHE_ENV, "").strip()
-    cache = pathlib.Path(cache_root or platformdirs.user_cache_dir("incidentmap")) / "boundaries"
-    if (cache / ADM2_FILENAME).is_file():
-        return cache / ADM2_FILENAME
-    if not download:
-        logger.info("no boundary file in %s and download is off", cache)
-        return None
-    return _download(cache)
-
-
-def _local_copy(folder: pathlib.Path, *, origin: str) -> pathlib.Path:
-    candidates = (folder / "boundaries" / ADM2_FILENAME, folder / ADM2_FILENAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise BoundaryError(
-        f"{origin} points at {folder}, but neither {candidates[0]} nor {candidates[1]} "
-        f"exists; expected the geoBoundaries PAK ADM2 GeoJSON. Fix: {_FIX}."
-    )
-
-
-def _download(cache: pathlib.Path) -> pathlib.Path | None:
-    import pooch
-    import requests
-
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BoundaryError(f"cannot create {cache} ({exc}); set {CACHE_ENV} or {_FIX}") from exc
-    # A fresh name per attempt: pooch never skips it as "already there", and
-    # only a checked file is ever moved (atomically) to the final name.
-    part = cache / f".{ADM2_FILENAME}.{uuid.uuid4().hex}.part"
-    try:
-        try:
-            pooch.retrieve(ADM2_URL, known_hash=None, path=cache, fname=part.name)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            msg = "district boundaries are unavailable: cannot reach %s (%s). Fix: %s."
-            logger.warning(msg, ADM2_URL, exc, _FIX)
-            return None
-        except requests.HTTPError as exc:
-            raise BoundaryError(f"downloading {ADM2_URL} failed ({exc}). Fix: {_FIX}.") from exc
-        digest = hashlib.sha256(part.read_bytes()).hexdigest()
-        problem = None if digest in ADM2_KNOWN_SHA256 else _content_problem(part)
-        if problem:
-            raise BoundaryError(
-                f"the file from {ADM2_URL} is not the expected release: sha256 {digest} is "
-                f"none of {', '.join(ADM2_KNOWN_SHA256)}, and {problem}. It was deleted. "
-                f"Fix: {_FIX}."
-            )
-        if digest not in ADM2_KNOWN_SHA256:
-            logger.info("new sha256 %s, but the content check passed", digest)
-        os.replace(part, cache / ADM2_FILENAME)
-    finally:
-        part.unlink(missing_ok=True)
-    return cache / ADM2_FILENAME
-
-
-def _content_problem(path: pathlib.Path) -> str | None:
-    """Say why ``path`` is not the PAK ADM2 layer, or return None if it is."""
-    try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # whatever the reader says, it is not our file
-        return f"it cannot be read as GeoJSON ({exc})"
-    if "shapeName" not in frame.columns:
-        return "it has no 'shapeName' property"
-    if len(frame) != ADM2_UNIT_COUNT:
-        return f"it has {len(frame)} features instead of {ADM2_UNIT_COUNT}"
-    if not _is_wgs84(frame.crs):
-        return f"its CRS is {_crs_name(frame.crs)} instead of {WGS84}"
-    return None
 
 
 def _is_wgs84(crs: CRS | None) -> bool:
@@ -180,16 +82,17 @@ def _crs_name(crs: CRS | None) -> str:
 
 
 def load_districts(
-    path: str | os.PathLike[str], *, table: pd.DataFrame | None = None
+    path: str | os.PathLike[str] | None = None, *, table: pd.DataFrame | None = None
 ) -> gpd.GeoDataFrame:
-    """Read the ADM2 file (e.g. from :func:`find_boundary_file`) as district frame.
+    """Read an ADM2 file (default: the shipped layer, its sha256 checked) as district frame.
 
     Returns columns ``admin2`` (the ``shapeName``), ``admin1`` (province from
     ``table``, default ``data/districts.csv``; ``""`` and a warning for a unit
     not in it), ``shape_id`` and ``geometry``.  Raises ValueError if the file
-    is not in EPSG:4326 or has no ``shapeName``.
+    is not in EPSG:4326 or has no ``shapeName``, and BoundaryError if the
+    shipped layer does not match its sha256.
     """
-    path = pathlib.Path(path)
+    path = shipped_adm2() if path is None or is_shipped(path) else pathlib.Path(path)
     frame = gpd.read_file(path, engine="pyogrio")
     if not _is_wgs84(frame.crs):
         raise ValueError(

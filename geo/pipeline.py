@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,8 +25,9 @@ import geopandas as gpd
 
 from geo import __version__
 from geo._faults import checkpoint
-from geo.articles import ArticleError, iter_article_files, read_article
+from geo.articles import ARTICLE_SUFFIXES, ArticleError, iter_article_files, read_article
 from geo.atomic import write_text_atomic
+from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
 from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts
@@ -75,11 +78,31 @@ def extractor_fingerprint() -> str:
 
 
 Progress = Callable[[Iterable[Any], int], Iterable[Any]]
+#: What a build tells ``on_stage`` as it goes, in this order (the command
+#: line's progress display counts them).
+BUILD_STAGES = (
+    "reading articles",
+    "merging incidents",
+    "writing the map and exports",
+    "drawing the static map",
+)
+
+
+class NoReadableArticleError(ValueError):
+    """The input holds no article the build can read (empty, or only other files)."""
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build did, for the command line's summary."""
+    """What a build did, for the command line's summary.
+
+    ``skipped`` lists the article files that could not be read and
+    ``skip_reasons`` says why (file -> message); ``ignored`` counts the other
+    files in the input folders by suffix (a ``.pdf`` is not read);
+    ``unresolved`` holds the distinct names the articles use like places that
+    no gazetteer entry matched (``incidentmap places unresolved`` lists them
+    with their sentences).
+    """
 
     n_files: int
     n_new: int
@@ -93,6 +116,10 @@ class BuildResult:
     replaced: tuple[str, ...] = ()
     pruned: tuple[str, ...] = ()
     changes: dict[str, Any] = field(default_factory=dict)
+    skip_reasons: dict[str, str] = field(default_factory=dict)
+    ignored: dict[str, int] = field(default_factory=dict)
+    unresolved: tuple[str, ...] = ()
+    store: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -117,25 +144,21 @@ class Resources:
 
 
 def load_resources(
-    *, region: Region = DEFAULT_REGION, data_dir: str | Path | None = None, download: bool = False
+    *, region: Region = DEFAULT_REGION, data_dir: str | Path | None = None
 ) -> Resources:
-    """Load the gazetteer, the lexicons and (when available) the district polygons.
+    """Load the gazetteer, the lexicons and the district polygons.
 
-    Without polygons the build still runs: districts then come from the
-    gazetteer's table, and the summary says so.
+    The polygons are the layer shipped with the package (its sha256 checked),
+    or the user's own copy in ``data_dir`` or ``$INCIDENTMAP_DATA``; so a
+    fresh machine with no network draws districts.
     """
-    path = find_boundary_file(data_dir=data_dir, download=download)
-    if path is None:
-        districts, note = (
-            None,
-            (
-                "no district polygons found: districts come from the gazetteer table. Set "
-                "INCIDENTMAP_DATA to a folder holding boundaries/geoBoundaries-PAK-ADM2.geojson, "
-                "or run 'incidentmap fetch-boundaries' where there is internet."
-            ),
-        )
+    path = find_boundary_file(data_dir=data_dir)
+    if is_shipped(path):
+        note = f"district polygons: geoBoundaries PAK ADM2 2019, shipped ({path}, sha256 checked)"
     else:
-        districts, note = load_districts(path), f"district polygons: {path}"
+        origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
+        note = f"district polygons: {path} (from {origin})"
+    districts = load_districts(path)
     return Resources(load_gazetteer(region=region), load_lexicon(), districts, note, region)
 
 
@@ -174,6 +197,7 @@ def build(
     map_options: MapOptions | None = None,
     resources: Resources | None = None,
     progress: Progress | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Read new articles into the store, then write the map, exports and changelog.
 
@@ -200,12 +224,28 @@ def build(
         Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
     progress
         Wraps the per-article loop, e.g. a tqdm progress bar.
+    on_stage
+        Called with each of :data:`BUILD_STAGES` as the build reaches it.
+
+    Raises
+    ------
+    NoReadableArticleError
+        If the paths hold no article that can be read; nothing is written.
     """
-    files = iter_article_files(paths or [SAMPLE_ARTICLES])
-    resources = resources or load_resources()
-    map_options = map_options or MapOptions()
+    paths = paths or [SAMPLE_ARTICLES]
+    stage = on_stage or (lambda name: None)
+    files = iter_article_files(paths)
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
+    # Nothing to read and nothing stored: say what was found, write nothing.  (An
+    # emptied folder over a filled store is a re-run: --prune retracts its articles.)
+    # any() stops at the first readable file: a normal build reads one file twice.
+    if not any(_why_unreadable(path) is None for path in files) and (
+        rebuild or not _stores_articles(store_file)
+    ):
+        raise NoReadableArticleError(_nothing_readable(paths, files))
+    resources = resources or load_resources()
+    map_options = map_options or MapOptions()
     with Store(store_file) as store, store.transaction():
         if online:
             url = urlsplit(nominatim)
@@ -223,9 +263,12 @@ def build(
             store.clear()
         reextracted = _reextract(store, resources) if _stale(store) else 0
         store.set_meta("extractor", extractor_fingerprint())
+        stage(BUILD_STAGES[0])
         ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
         pruned = _prune(store) if prune else []
+        stage(BUILD_STAGES[1])
         frames = _frames(store, resources)
+        unresolved = sorted({u.surface for u in store.unresolved()})
         new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
         store.replace_incidents(new_incidents)
         checkpoint("before-commit")
@@ -239,6 +282,7 @@ def build(
         replaced_articles=ingest.replaced,
         pruned_articles=pruned,
     )
+    stage(BUILD_STAGES[2])
     outputs = write_outputs(
         out,
         incidents=frames["incidents"],
@@ -251,6 +295,7 @@ def build(
         fragment=map_options.fragment,
     )
     outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
+    stage(BUILD_STAGES[3])
     for path in write_static_map(
         frames["incidents"],
         districts=resources.districts,
@@ -271,6 +316,10 @@ def build(
         n_new=len(ingest.new),
         n_known=ingest.known,
         skipped=tuple(ingest.skipped),
+        skip_reasons=dict(ingest.skipped),
+        ignored=_ignored_suffixes(paths),
+        unresolved=tuple(unresolved),
+        store=store_file,
         n_incidents=len(frames["incidents"]),
         n_claims=len(frames["claims"]),
         outputs=outputs,
@@ -282,11 +331,65 @@ def build(
     )
 
 
+def _ignored_suffixes(paths: Sequence[str | Path]) -> dict[str, int]:
+    """Count the files in the input folders that are not articles, by suffix.
+
+    Walks the folders as :func:`geo.articles.iter_article_files` does (hidden
+    files and folders left out), so that a summary can say "3 .pdf not read".
+    """
+    counts: Counter[str] = Counter()
+    for given in paths:
+        for _root, dirs, names in os.walk(given):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in names:
+                suffix = Path(name).suffix.lower()
+                if not name.startswith(".") and suffix not in ARTICLE_SUFFIXES:
+                    counts[suffix or "(no suffix)"] += 1
+    return dict(sorted(counts.items()))
+
+
+def _stores_articles(store_file: Path) -> bool:
+    if not store_file.is_file():
+        return False
+    with Store(store_file) as store:
+        return bool(store.article_ids())
+
+
+def _why_unreadable(path: Path) -> str | None:
+    try:
+        read_article(path)
+    except (ArticleError, OSError) as exc:
+        return str(exc)
+    return None
+
+
+def _nothing_readable(paths: Sequence[str | Path], files: Sequence[Path]) -> str:
+    """Say what the input holds, for a build that found no readable article."""
+    skipped = {str(path): _why_unreadable(path) or "" for path in files}
+    ignored = _ignored_suffixes(paths)
+    where = ", ".join(str(p) for p in paths)
+    n_files = len(skipped) + sum(ignored.values())
+    if not n_files:
+        return (
+            f"found no files in {where}; expected articles ending in "
+            f"{', '.join(ARTICLE_SUFFIXES)}. Nothing was written."
+        )
+    parts = [f"{n} {suffix}" for suffix, n in ignored.items()]
+    if ignored:
+        parts[-1] += f" (not read: expected {', '.join(ARTICLE_SUFFIXES)})"
+    if skipped:
+        parts.append(f"{len(skipped)} unreadable article file(s): " + " ".join(skipped.values()))
+    return (
+        f"found {n_files} file(s) in {where}, none readable: {'; '.join(parts)}. "
+        "Nothing was written."
+    )
+
+
 @dataclass
 class _Ingest:
     new: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     known: int = 0
 
 
@@ -300,7 +403,7 @@ def _ingest(store: Store, files: list[Path], resources: Resources, wrap: Progres
             article = read_article(path)
         except (ArticleError, OSError) as exc:
             logger.warning("skipped %s", exc)
-            result.skipped.append(str(path))
+            result.skipped[str(path)] = str(exc)
             continue
         if article.article_id in known:
             result.known += 1

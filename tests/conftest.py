@@ -1,8 +1,15 @@
 """Shared fixtures: the loaded lexicon, gazetteer and district polygons.
 
-Heavy things are loaded once per session, as the pipeline does.  Boundary data
-comes from ``$INCIDENTMAP_DATA``, else ``../shared/data``; tests that need it
-are skipped when neither holds the file.  Nothing here reaches the network.
+Heavy things are loaded once per session, as the pipeline does.  District
+polygons come from ``$INCIDENTMAP_DATA`` when it is set, else the layer that
+ships with the package, so they are always at hand.  Tests that need the
+source files of ``../shared`` (the full-resolution boundary file, the seed
+articles) are skipped without them.  Nothing here reaches the network.
+
+Tests that take more than about two seconds (end-to-end builds, killed
+builds, the browser, the notebook) are marked ``slow``:
+``python3 -m pytest -m "not slow"`` is the quick subset for development, and
+CI runs everything.
 """
 
 from __future__ import annotations
@@ -46,13 +53,13 @@ def _boundary_data_dir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def boundary_data_dir_or_none() -> Path | None:
-    """The folder holding the ADM2 boundary file, or None (never skips)."""
+    """The folder holding geoBoundaries' own ADM2 file, or None (the shipped layer serves)."""
     return _boundary_data_dir()
 
 
 @pytest.fixture(scope="session")
 def boundary_data_dir() -> Path:
-    """The folder holding the ADM2 boundary file; skips the test when there is none."""
+    """The folder holding geoBoundaries' own ADM2 file; skips the test when there is none."""
     folder = _boundary_data_dir()
     if folder is None:
         pytest.skip("no boundary data: set INCIDENTMAP_DATA or provide ../shared/data")
@@ -60,11 +67,11 @@ def boundary_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def districts(boundary_data_dir):
-    """District polygons (``load_districts`` on ``find_boundary_file(download=False)``)."""
+def districts():
+    """District polygons as a build loads them (``$INCIDENTMAP_DATA``, else the shipped layer)."""
     from geo.districts import find_boundary_file, load_districts
 
-    return load_districts(find_boundary_file(data_dir=boundary_data_dir, download=False))
+    return load_districts(find_boundary_file())
 
 
 @pytest.fixture(scope="session")
@@ -76,14 +83,11 @@ def seeds_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def resources(gazetteer, lexicon, request):
-    """Build resources from the session's gazetteer and lexicon (polygons when present)."""
+def resources(gazetteer, lexicon, districts):
+    """Build resources from the session's gazetteer, lexicon and district polygons."""
+    from geo.districts import find_boundary_file
     from geo.pipeline import Resources
     from geo.region import DEFAULT_REGION
 
-    if _boundary_data_dir() is None:
-        polygons, note = None, "no district polygons found (tests)"
-    else:
-        polygons = request.getfixturevalue("districts")
-        note = f"district polygons: {_boundary_data_dir()}"
-    return Resources(gazetteer, lexicon, polygons, note, DEFAULT_REGION)
+    note = f"district polygons: {find_boundary_file()} (tests)"
+    return Resources(gazetteer, lexicon, districts, note, DEFAULT_REGION)

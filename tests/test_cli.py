@@ -1,13 +1,24 @@
-"""Tests for geo.cli: the ``incidentmap`` command line."""
+"""Tests for geo.cli: the ``incidentmap`` command line.
+
+Builds here hand the command line the session's loaded resources (``fast``)
+unless a test is about loading them; downloads are served from a local
+folder on 127.0.0.1, never the internet.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import http.server
+import io
 import logging
 import re
+import threading
 
 import pytest
 
 import geo.pipeline
+from geo import boundaries
 from geo.articles import ARTICLE_SUFFIXES
 from geo.cli import main
 
@@ -16,6 +27,7 @@ SUMMARY = re.compile(
 )
 KALAT = "Gunmen stormed a bank in Kalat on Saturday. Police said three guards were killed.\n"
 KHARAN = "A bomb went off near a market in Kharan, killing five civilians, officials said.\n"
+KOLPUR = "Gunmen attacked a checkpoint in Kolpur on Saturday, killing two policemen, police said.\n"
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +41,11 @@ def _restore_logging():
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, boundary_data_dir_or_none):
-    """Boundary data from the shared folder when present, else an empty private cache."""
-    if boundary_data_dir_or_none is None:
-        monkeypatch.delenv("INCIDENTMAP_DATA", raising=False)
-    else:
-        monkeypatch.setenv("INCIDENTMAP_DATA", str(boundary_data_dir_or_none))
+def env(monkeypatch, tmp_path):
+    """A fresh machine: no INCIDENTMAP_DATA (the shipped layer serves), an empty cache."""
+    monkeypatch.delenv("INCIDENTMAP_DATA", raising=False)
     monkeypatch.setenv("INCIDENTMAP_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 @pytest.fixture
@@ -60,23 +70,61 @@ def articles(tmp_path):
     return folder
 
 
-def test_help_lists_the_commands(capsys):
+def _help(capsys, *argv: str) -> str:
     with pytest.raises(SystemExit) as info:
-        main(["--help"])
+        main([*argv, "--help"])
     assert info.value.code == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+#: Every file a build writes (with --fragment): --help must name each one.
+BUILD_OUTPUTS = (
+    "incidents.html", "incidents_fragment.html", "incidents.csv", "claims.csv",
+    "incidents.geojson", "areas.csv", "incidents.png", ".svg", "changes.json", "incidentmap.db",
+)  # fmt: skip
+
+
+def test_help_lists_commands_examples_environment_and_outputs(capsys):
+    out = _help(capsys)
     assert "usage: incidentmap" in out
-    assert "build" in out
-    assert "fetch-boundaries" in out
+    for command in ("build", "evaluate", "places", "fetch-boundaries"):
+        assert command in out
+    assert "examples:" in out and "incidentmap build ARTICLES/ --out OUT" in out
+    assert "INCIDENTMAP_DATA" in out and "INCIDENTMAP_CACHE" in out
+    for name in BUILD_OUTPUTS:
+        assert name in out, name
 
 
-def test_build_help(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["build", "--help"])
-    assert info.value.code == 0
-    out = capsys.readouterr().out
-    for option in ("--out", "--store", "--rebuild", "--province", "PATH"):
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["build"], "incidentmap build ~/articles --out out"),
+        (["evaluate"], "incidentmap evaluate OUT --gold"),
+        (["places"], "incidentmap places lookup Noshki"),
+        (["places", "lookup"], "incidentmap places lookup Qalat"),
+        (["places", "unresolved"], "incidentmap places unresolved --store"),
+        (["fetch-boundaries"], "incidentmap fetch-boundaries adm3"),
+    ],
+)
+def test_every_command_has_examples(capsys, argv, example):
+    out = _help(capsys, *argv)
+    assert "examples:" in out
+    assert example in out
+
+
+def test_build_help_names_options_outputs_and_environment(capsys):
+    out = _help(capsys, "build")
+    for option in ("--out", "--store", "--rebuild", "--province", "PATH", "-q"):
         assert option in out
+    for name in BUILD_OUTPUTS:
+        assert name in out, name
+    assert "INCIDENTMAP_DATA" in out and "INCIDENTMAP_CACHE" in out
+    assert "exit status" in out
+
+
+def test_fetch_help_names_the_cache_variable(capsys):
+    out = _help(capsys, "fetch-boundaries")
+    assert "INCIDENTMAP_CACHE" in out and "sha256" in out and "--mirror" in out
 
 
 def test_no_command_is_a_usage_error(capsys):
@@ -86,20 +134,24 @@ def test_no_command_is_a_usage_error(capsys):
     assert "usage: incidentmap" in capsys.readouterr().err
 
 
-def test_build_prints_the_summary(articles, tmp_path, env, capsys):
+@pytest.mark.slow
+def test_build_on_a_fresh_machine_uses_the_shipped_districts(articles, tmp_path, env, capsys):
+    # No INCIDENTMAP_DATA, an empty cache, resources loaded by the command itself.
     out, store = tmp_path / "out", tmp_path / "state" / "s.db"
     code = main(["build", str(articles), "--out", str(out), "--store", str(store)])
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "articles: 2 found, 2 new, 0 already in the store, 0 skipped"
-    assert lines[1] == "incidents: 2; claims: 2"
-    assert lines[2] == (
+    assert lines[1] == "incidents: 2; figures: 2"
+    assert lines[2] == "place names not resolved: 0"
+    assert lines[3] == (
         "changes: 2 incidents added, 0 figures revised, 0 area figures revised, "
         "0 incidents retracted"
     )
-    assert [line[:4] for line in lines[3:5]] == ["  + ", "  + "]
-    assert lines[5].startswith(("district polygons: ", "no district polygons found"))
-    assert lines[6:] == [
+    assert [line[:4] for line in lines[4:6]] == ["  + ", "  + "]
+    assert lines[6].startswith("district polygons: geoBoundaries PAK ADM2 2019, shipped (")
+    assert "sha256 checked" in lines[6]
+    assert lines[7:] == [
         f"wrote {out / name}"
         for name in (
             "incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "areas.csv",
@@ -108,8 +160,23 @@ def test_build_prints_the_summary(articles, tmp_path, env, capsys):
     ]  # fmt: skip
     assert store.is_file()
     assert not (out / "incidentmap.db").exists()
+    rows = {r["place"]: r for r in _csv_rows(out / "incidents.csv")}
+    assert {p: r["admin2"] for p, r in rows.items()} == {"Kalat": "Kalat", "Kharan": "Kharan"}
+    assert not any("gazetteer table" in r["notes"] for r in rows.values())
+    page = (out / "incidents.html").read_text(encoding="utf-8")
+    assert "Fatalities by district" in page
+    assert re.search(r'"fill":\s*"#[0-9a-fA-F]{6}"', page)  # a shaded district
+    assert not env.exists()  # nothing downloaded, no cache made
 
 
+def _csv_rows(path):
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.slow
 def test_build_twice_reads_nothing_new(articles, tmp_path, fast, capsys):
     argv = ["build", str(articles), "--out", str(tmp_path / "out")]
     assert main(argv) == 0
@@ -122,14 +189,63 @@ def test_build_twice_reads_nothing_new(articles, tmp_path, fast, capsys):
     assert first == "articles: 2 found, 2 new, 0 already in the store, 0 skipped"
 
 
-def test_build_counts_skipped_files(articles, tmp_path, fast, capsys):
+def test_build_counts_skipped_files_and_says_why(articles, tmp_path, fast, capsys):
     (articles / "blank.txt").write_text("  \n", encoding="utf-8")
+    (articles / "report.pdf").write_bytes(b"%PDF-1.4")
+    (articles / "scan.PDF").write_bytes(b"%PDF-1.4")
+    (articles / "notes.csv").write_text("a,b\n", encoding="utf-8")
     assert main(["build", str(articles), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == (
-        "articles: 3 found, 2 new, 0 already in the store, 1 skipped"
-    )
+    lines = captured.out.splitlines()
+    assert lines[0] == "articles: 3 found, 2 new, 0 already in the store, 1 skipped"
+    assert lines[1].startswith(f"  skipped {articles / 'blank.txt'}: ")
+    assert "is empty" in lines[1]
+    assert lines[2] == "  not read: 1 .csv, 2 .pdf (articles end in .txt, .md, .html, .htm)"
     assert "blank.txt" in captured.err
+
+
+def test_unresolved_names_are_counted_with_the_command_that_lists_them(
+    articles, tmp_path, fast, capsys
+):
+    (articles / "kolpur.txt").write_text(KOLPUR, encoding="utf-8")
+    store = tmp_path / "out" / "incidentmap.db"
+    assert main(["build", str(articles), "--out", str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (line,) = [x for x in lines if x.startswith("place names not resolved")]
+    assert line.startswith("place names not resolved: 1 (Kolpur); ")
+    assert line.endswith(f"List them with: incidentmap places unresolved --store {store}")
+    assert main(["places", "unresolved", "--store", str(store)]) == 0
+    assert capsys.readouterr().out.startswith("Kolpur  (1 mentions in 1 articles)")
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, r"found no files in .*in; expected articles ending in \.txt, \.md"),
+        (
+            {"a.pdf": b"%PDF", "b.pdf": b"%PDF", "c.pdf": b"%PDF"},
+            r"found 3 file\(s\) in .*, none readable: 3 \.pdf \(not read: expected \.txt, "
+            r"\.md, \.html, \.htm\)\. Nothing was written",
+        ),
+        (
+            {"empty.txt": b"", "scan.pdf": b"%PDF"},
+            r"found 2 file\(s\) in .*, none readable: 1 \.pdf \(not read: .*\); 1 unreadable "
+            r"article file\(s\): Article file '.*empty\.txt' is empty",
+        ),
+    ],
+)
+def test_no_readable_article_exits_1_and_says_what_was_found(
+    tmp_path, fast, capsys, files, expected
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    assert main(["build", str(folder), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.search(expected, captured.err), captured.err
+    assert not (tmp_path / "out").exists()  # no store, no empty outputs
 
 
 def test_province_is_passed_on(articles, tmp_path, fast):
@@ -183,3 +299,105 @@ def test_build_without_path_reads_the_sample_reports(tmp_path, fast, capsys, mon
     assert n_incidents >= 1
     assert (tmp_path / "maps" / "incidents.csv").is_file()
     assert (tmp_path / "maps" / "incidentmap.db").is_file()
+
+
+# --- the progress display ---------------------------------------------------------------
+
+
+STAGE_LINES = [
+    "incidentmap: [1/5] loading the gazetteer and district polygons",
+    "incidentmap: [2/5] reading articles",
+    "incidentmap: [3/5] merging incidents",
+    "incidentmap: [4/5] writing the map and exports",
+    "incidentmap: [5/5] drawing the static map",
+]
+
+
+def test_piped_build_prints_one_plain_line_per_stage(articles, tmp_path, fast, capsys):
+    assert main(["build", str(articles), "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == STAGE_LINES  # on stderr; stdout is the summary
+    assert "incidentmap: [" not in captured.out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_build_draws_a_bar_over_all_stages(articles, tmp_path, fast, capsys, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["build", str(articles), "--out", str(tmp_path / "out")]) == 0
+    drawn = terminal.getvalue()
+    for stage in ("loading the gazetteer", "reading articles", "drawing the static map"):
+        assert stage in drawn
+    assert "/5 stages" in drawn
+    assert re.search(r"/2 \[[^]]*file/s\]", drawn)  # the articles' own bar
+    assert "incidentmap: [" not in drawn  # the bar, not the plain lines
+    assert capsys.readouterr().out.startswith("articles: 2 found")
+
+
+# --- fetch-boundaries -------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Serve tmp_path/www over HTTP on 127.0.0.1; yield (folder, base URL)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield www, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_fetch_without_layers_lists_them(env, capsys):
+    assert main(["fetch-boundaries"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "adm1", "adm1-simplified", "adm2", "adm2-simplified", "adm3", "adm3-simplified",
+    ]  # fmt: skip
+    assert all(line.endswith("not downloaded") for line in lines)
+    assert "Open Database License" in lines[4]
+
+
+def test_fetch_downloads_through_a_mirror_and_checks_the_hash(
+    env, server, monkeypatch, tmp_path, capsys
+):
+    www, url = server
+    content = b'{"type":"FeatureCollection","features":[]}\n'
+    fname = "ADM1/geoBoundaries-PAK-ADM1.geojson"
+    registry = tmp_path / "registry.txt"
+    registry.write_text(f"{fname} sha256:{hashlib.sha256(content).hexdigest()}\n")
+    monkeypatch.setattr(boundaries, "REGISTRY", registry)
+    (www / "ADM1").mkdir()
+    (www / fname).write_bytes(content)
+    assert main(["fetch-boundaries", "adm1", "--mirror", url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"adm1: {env / fname} (sha256 ok; 7 units, 2019; licence: Public")
+    assert (env / fname).read_bytes() == content
+
+
+def test_fetch_refuses_a_tampered_cache_file_naming_both_hashes(env, capsys):
+    cached = env / "ADM3" / "geoBoundaries-PAK-ADM3.geojson"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"tampered")
+    assert main(["fetch-boundaries", "adm3"]) == 1
+    err = capsys.readouterr().err
+    assert str(cached) in err
+    assert hashlib.sha256(b"tampered").hexdigest() in err
+    assert boundaries.layers()["adm3"].sha256 in err
+    assert main(["fetch-boundaries"]) == 0  # the listing says so too
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("adm3 ")]
+    assert "REFUSED" in line
+
+
+def test_fetch_unknown_layer_names_the_known_ones(env, capsys):
+    assert main(["fetch-boundaries", "adm7"]) == 1
+    assert "unknown boundary layer(s) adm7; expected one of adm1" in capsys.readouterr().err

@@ -1,4 +1,8 @@
-"""Tests for geo.districts: finding, loading and joining district boundaries."""
+"""Tests for geo.districts: loading and joining district boundaries.
+
+The shipped layer is always at hand; the source file it was derived from
+(``../shared/data``) is compared with it where present.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,7 @@ import pathlib
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pooch
 import pytest
-import requests
 from shapely.geometry import Point, box
 
 from geo import districts as gd
@@ -40,15 +42,6 @@ def _points(*xy: tuple[float, float], index: list | None = None) -> gpd.GeoDataF
     )
 
 
-@pytest.fixture
-def no_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> pathlib.Path:
-    """No INCIDENTMAP_DATA; an empty private cache; return the cache root."""
-    monkeypatch.delenv(gd.DATA_ENV, raising=False)
-    cache = tmp_path / "cache"
-    monkeypatch.setenv(gd.CACHE_ENV, str(cache))
-    return cache
-
-
 def _geojson(n: int, *, crs: str = "urn:ogc:def:crs:OGC:1.3:CRS84") -> str:
     features = [
         {
@@ -65,21 +58,6 @@ def _geojson(n: int, *, crs: str = "urn:ogc:def:crs:OGC:1.3:CRS84") -> str:
             "features": features,
         }
     )
-
-
-def _fake_retrieve(content: str | Exception):
-    calls: list[dict] = []
-
-    def retrieve(url, known_hash=None, fname=None, path=None, **kwargs):
-        calls.append({"url": url, "known_hash": known_hash, "fname": fname, "path": path})
-        if isinstance(content, Exception):
-            raise content
-        target = pathlib.Path(path) / fname
-        target.write_text(content, encoding="utf-8")
-        return str(target)
-
-    retrieve.calls = calls  # type: ignore[attr-defined]
-    return retrieve
 
 
 # --- join_districts -------------------------------------------------------------------
@@ -172,94 +150,6 @@ def test_province_outline(squares):
     assert out.geometry.iloc[0].area == pytest.approx(2.0)
     with pytest.raises(ValueError, match="Punjab.*Balochistan, Sindh"):
         gd.province_outline(frame, "Punjab")
-
-
-# --- find_boundary_file ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("sub", ["boundaries", ""])
-def test_find_from_env(no_env, monkeypatch, tmp_path, sub):
-    folder = tmp_path / "data"
-    (folder / sub).mkdir(parents=True, exist_ok=True)
-    target = folder / sub / gd.ADM2_FILENAME
-    target.write_text("{}")
-    monkeypatch.setenv(gd.DATA_ENV, str(folder))
-    assert gd.find_boundary_file() == target
-    monkeypatch.delenv(gd.DATA_ENV)
-    assert gd.find_boundary_file(data_dir=folder, download=False) == target
-
-
-def test_find_env_missing_raises(no_env, monkeypatch, tmp_path):
-    monkeypatch.setenv(gd.DATA_ENV, str(tmp_path))
-    with pytest.raises(gd.BoundaryError, match=r"INCIDENTMAP_DATA.*boundaries.*internet"):
-        gd.find_boundary_file()
-    with pytest.raises(gd.BoundaryError, match="data_dir"):
-        gd.find_boundary_file(data_dir=tmp_path / "nowhere")
-
-
-def test_find_without_download_returns_none(no_env, monkeypatch):
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(AssertionError("no download")))
-    assert gd.find_boundary_file(download=False) is None
-    assert not no_env.exists()  # nothing written
-
-
-def test_find_uses_cache(no_env, monkeypatch):
-    cached = no_env / "boundaries" / gd.ADM2_FILENAME
-    cached.parent.mkdir(parents=True)
-    cached.write_text("{}")
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(AssertionError("no download")))
-    assert gd.find_boundary_file() == cached
-
-
-def test_download_accepts_right_content(no_env, monkeypatch):
-    fake = _fake_retrieve(_geojson(gd.ADM2_UNIT_COUNT))
-    monkeypatch.setattr(pooch, "retrieve", fake)
-    path = gd.find_boundary_file()
-    assert path == no_env / "boundaries" / gd.ADM2_FILENAME
-    assert path.is_file()
-    assert [p.name for p in path.parent.iterdir()] == [gd.ADM2_FILENAME]  # no temp left
-    assert fake.calls[0]["url"] == gd.ADM2_URL
-    assert fake.calls[0]["known_hash"] is None
-    assert fake.calls[0]["fname"] != gd.ADM2_FILENAME  # downloaded under a temp name
-
-
-@pytest.mark.parametrize(
-    ("content", "reason"),
-    [
-        (_geojson(3), "3 features instead of 126"),
-        (_geojson(126, crs="urn:ogc:def:crs:EPSG::32642"), "CRS is EPSG:32642"),
-        ("<html>rate limited</html>", "cannot be read"),
-    ],
-)
-def test_download_rejects_wrong_content(no_env, monkeypatch, content, reason):
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(content))
-    with pytest.raises(gd.BoundaryError, match=f"sha256 .*{reason}.*deleted"):
-        gd.find_boundary_file()
-    assert list((no_env / "boundaries").iterdir()) == []
-
-
-def test_download_offline_warns_once_and_returns_none(no_env, monkeypatch, caplog):
-    offline = requests.ConnectionError("Name or service not known")
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(offline))
-    with caplog.at_level(logging.WARNING, logger="geo.districts"):
-        assert gd.find_boundary_file() is None
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) == 1
-    assert "unavailable" in warnings[0].getMessage()
-    assert gd.DATA_ENV in warnings[0].getMessage()
-    assert list((no_env / "boundaries").iterdir()) == []
-
-
-def test_download_http_error_raises(no_env, monkeypatch):
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(requests.HTTPError("404 Not Found")))
-    with pytest.raises(gd.BoundaryError, match="404"):
-        gd.find_boundary_file()
-
-
-def test_known_hashes_and_url():
-    assert len(gd.ADM2_KNOWN_SHA256) == 2
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in gd.ADM2_KNOWN_SHA256)
-    assert gd.ADM2_URL.endswith("/9469f09/releaseData/gbOpen/PAK/ADM2/" + gd.ADM2_FILENAME)
 
 
 # --- district table and names ---------------------------------------------------------
@@ -359,20 +249,33 @@ def test_load_districts_warns_on_unknown_unit(tmp_path, caplog):
 # --- the real boundary file -----------------------------------------------------------
 
 
-def _real_data_dir() -> pathlib.Path | None:
+def _source_dir() -> pathlib.Path | None:
+    """The folder holding geoBoundaries' full-resolution file, if any."""
     env = os.environ.get(gd.DATA_ENV, "").strip()
-    if env:
-        return pathlib.Path(env)
     shared = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    return shared if (shared / "boundaries" / gd.ADM2_FILENAME).is_file() else None
+    for folder in ([pathlib.Path(env)] if env else []) + [shared]:
+        if (folder / "boundaries" / gd.ADM2_FILENAME).is_file():
+            return folder
+    return None
 
 
 @pytest.fixture(scope="module")
-def real() -> gpd.GeoDataFrame:
-    folder = _real_data_dir()
+def shipped() -> gpd.GeoDataFrame:
+    return gd.load_districts()
+
+
+@pytest.fixture(scope="module")
+def source() -> gpd.GeoDataFrame:
+    folder = _source_dir()
     if folder is None:
-        pytest.skip(f"no boundary file: set {gd.DATA_ENV} or provide ../shared/data")
-    return gd.load_districts(gd.find_boundary_file(data_dir=folder, download=False))
+        pytest.skip(f"no source file: set {gd.DATA_ENV} or provide ../shared/data")
+    return gd.load_districts(gd.find_boundary_file(data_dir=folder))
+
+
+@pytest.fixture(scope="module", params=["shipped", "source"])
+def real(request) -> gpd.GeoDataFrame:
+    """Each real layer in turn: the shipped one, and the source where present."""
+    return request.getfixturevalue(request.param)
 
 
 BALOCHISTAN = {
@@ -426,12 +329,47 @@ def test_real_province_outline(real):
     assert geom.contains(Point(67.0014, 30.1841))  # Quetta
 
 
-def test_real_file_hash_is_known():
-    folder = _real_data_dir()
-    if folder is None:
-        pytest.skip("no boundary file")
-    import hashlib
+def _place_points(places) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"place_id": [p.place_id for p in places], "claimed": [p.admin2 for p in places]},
+        geometry=gpd.points_from_xy([p.longitude for p in places], [p.latitude for p in places]),
+        crs="EPSG:4326",
+    )
 
-    path = gd.find_boundary_file(data_dir=folder, download=False)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert digest in gd.ADM2_KNOWN_SHA256 or gd._content_problem(path) is None
+
+def test_every_balochistan_district_contains_its_seat_in_the_shipped_layer(gazetteer, shipped):
+    table = gd.read_district_table()
+    baloch = table[table["province"] == "Balochistan"]
+    points = [gazetteer.district(name) for name in baloch["district"]]
+    assert all(p is not None for p in points)
+    out = gd.join_districts(_place_points(points), shipped)
+    assert out["district_join"].eq("within").all()
+    assert out["admin2"].tolist() == baloch["district"].tolist()
+
+
+def test_shipped_layer_joins_every_gazetteer_place_as_the_source_does(gazetteer, shipped, source):
+    # Every Pakistani place (towns, localities, district and seat points): same
+    # district, same way (within / nearest / none), same snapping distance.
+    places = [p for p in gazetteer.places.values() if p.country == "PK"]
+    assert len(places) > 700
+    points = _place_points(places)
+    a, b = gd.join_districts(points, shipped), gd.join_districts(points, source)
+    assert a["admin2"].tolist() == b["admin2"].tolist()
+    assert a["district_join"].tolist() == b["district_join"].tolist()
+    assert np.allclose(a["district_km"], b["district_km"], atol=1e-3, equal_nan=True)
+
+
+def test_load_districts_checks_the_shipped_hash(monkeypatch, tmp_path):
+    from geo import boundaries
+
+    folder = tmp_path / "boundaries"
+    folder.mkdir()
+    copy = folder / boundaries.SHIPPED_ADM2
+    copy.write_bytes((boundaries.BOUNDARY_DATA / boundaries.SHIPPED_ADM2).read_bytes() + b" ")
+    (folder / "SHA256SUMS").write_bytes(boundaries.SHIPPED_SUMS.read_bytes())
+    monkeypatch.setattr(boundaries, "BOUNDARY_DATA", folder)
+    monkeypatch.setattr(boundaries, "SHIPPED_SUMS", folder / "SHA256SUMS")
+    with pytest.raises(gd.BoundaryError, match="is refused: its sha256 is"):
+        gd.load_districts()
+    with pytest.raises(gd.BoundaryError, match="is refused"):
+        gd.load_districts(copy)  # the shipped file by its path is checked too

@@ -275,6 +275,7 @@ def _check_seed_outputs(out):
 
 
 @pytest.mark.seeds
+@pytest.mark.slow
 def test_seeds_end_to_end(seeds_dir, boundary_data_dir, resources, tmp_path):
     out = tmp_path / "out"
     result = build([seeds_dir], out_dir=out, resources=resources)
@@ -289,20 +290,22 @@ def test_seeds_end_to_end(seeds_dir, boundary_data_dir, resources, tmp_path):
 
 
 @pytest.mark.seeds
-def test_seeds_without_boundary_data(seeds_dir, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_seeds_with_only_the_shipped_boundaries(seeds_dir, tmp_path, monkeypatch):
+    # A fresh machine: no INCIDENTMAP_DATA, an empty cache; the shipped layer serves.
     monkeypatch.delenv("INCIDENTMAP_DATA", raising=False)
     cache = tmp_path / "empty-cache"
     cache.mkdir()
     monkeypatch.setenv("INCIDENTMAP_CACHE", str(cache))
-    resources = load_resources(data_dir=None, download=False)
-    assert resources.districts is None
-    assert resources.boundaries.startswith("no district polygons found")
+    resources = load_resources()
+    assert len(resources.districts) == 126
+    assert resources.boundaries.startswith("district polygons: geoBoundaries PAK ADM2 2019, ship")
     out = tmp_path / "out"
     result = build([seeds_dir], out_dir=out, resources=resources)
     assert result.boundaries == resources.boundaries
     incidents = _check_seed_outputs(out)
     for row in incidents:
-        assert "district from the gazetteer table (no boundary polygons)" in row["notes"]
+        assert "district from the gazetteer" not in row["notes"]
     assert list(cache.iterdir()) == []  # nothing was downloaded
 
 
@@ -325,6 +328,7 @@ def no_network(monkeypatch):
     return attempts
 
 
+@pytest.mark.slow
 def test_build_opens_no_network_connection(
     no_network, articles, tmp_path, monkeypatch, boundary_data_dir_or_none
 ):
