@@ -313,11 +313,10 @@ def _apply_place_table(
                 names[:] = [(n, i) for n, i in names if i != place_id]
                 continue
             old = table[place_id]
-            table[place_id] = replace(
-                old,
-                admin2=row.get("district") or old.admin2,
-                source=f"{old.source}; {row['source']}" if row.get("source") else old.source,
-            )
+            # The row's source tells how its district and spellings were found;
+            # the point is still GeoNames', and ``source`` (the exports'
+            # geo_source) names where the point comes from, nothing else.
+            table[place_id] = replace(old, admin2=row.get("district") or old.admin2)
         else:
             coded_to = table.get(f"gn:{row.get('coded_to')}") if row.get("coded_to") else None
             place = _place_from_row(row, line, region, coded_to=coded_to)

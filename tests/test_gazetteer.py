@@ -295,6 +295,15 @@ def test_build_district_without_a_known_seat_is_not_placed(tiny):
     assert tiny.lookup("Nowhere") == []
 
 
+def test_build_refined_geonames_entry_keeps_the_source_of_its_point(tiny):
+    # places.csv gives Seatville its district; the point is still GeoNames', and
+    # the source (the exports' geo_source) says only that.  It once carried the
+    # row's note on how the district was found ("point in ... polygon"), which
+    # contradicted the notes column of a build without polygons.
+    (seatville,) = tiny.lookup("Seatville")
+    assert (seatville.admin2, seatville.source) == ("Eastbar", "GeoNames 3")
+
+
 def test_build_excluded_geonames_row_is_dropped(tiny):
     assert tiny.lookup("Dropme") == []
     assert "gn:5" not in tiny.places

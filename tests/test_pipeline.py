@@ -306,6 +306,7 @@ def test_seeds_with_only_the_shipped_boundaries(seeds_dir, tmp_path, monkeypatch
     incidents = _check_seed_outputs(out)
     for row in incidents:
         assert "district from the gazetteer" not in row["notes"]
+        assert "polygon" not in row["geo_source"]  # the point's source only
     assert list(cache.iterdir()) == []  # nothing was downloaded
 
 
