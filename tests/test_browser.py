@@ -13,6 +13,8 @@ import pytest
 from geo.pipeline import MapOptions, build
 from tests.browser_support import Traffic, chromium, chromium_available, in_ci, route_offline
 
+pytestmark = pytest.mark.slow  # a real Chromium per test
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 XSS = "<script>alert(1)</script>"
 

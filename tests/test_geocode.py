@@ -327,6 +327,7 @@ def test_without_requests_geopy_falls_back_to_urllib(server, monkeypatch, caplog
     assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
 
 
+@pytest.mark.slow
 def test_build_online_maps_a_name_the_gazetteer_lacks_and_asks_once(server, tmp_path, resources):
     from geo.pipeline import build
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the walkthrough in a kernel
+
 nbformat = pytest.importorskip("nbformat", reason="needs the dev extra (nbformat)")
 nbclient = pytest.importorskip("nbclient", reason="needs the dev extra (nbclient)")
 pytest.importorskip("ipykernel", reason="needs the dev extra (ipykernel)")

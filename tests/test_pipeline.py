@@ -352,6 +352,7 @@ def test_build_opens_no_network_connection(
     assert no_network == []
 
 
+@pytest.mark.slow
 def test_a_store_read_by_another_extractor_is_read_again(articles, tmp_path, resources):
     from geo.pipeline import extractor_fingerprint
     from geo.store import Store

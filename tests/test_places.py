@@ -62,6 +62,7 @@ def test_unresolved_lines_group_names_with_their_sentences():
     ]
 
 
+@pytest.mark.slow
 def test_cli_lookup_and_unknown_name(capsys, boundary_data_dir, monkeypatch):
     monkeypatch.setenv("INCIDENTMAP_DATA", str(boundary_data_dir))
     assert main(["places", "lookup", "Panjgoor"]) == 0

@@ -730,6 +730,7 @@ def test_few_distinct_values_each_close_a_class(values, labels):
     assert [(lo, hi) for lo, hi, _c in _mapdata.class_breaks(values)] == labels
 
 
+@pytest.mark.slow
 def test_many_values_get_at_most_five_natural_classes():
     values = [0, 1, 1, 2, 3, 10, 12, 13, 40, 45, 50, 200, 210]
     classes = _mapdata.class_breaks(values)
@@ -907,6 +908,7 @@ def synthetic(n, seed=6):
     return make_incidents(rows), frame, articles
 
 
+@pytest.mark.slow
 def test_five_thousand_incidents_stay_under_ten_megabytes(tmp_path):
     incidents, claims, articles = synthetic(5000)
     m = render_map(incidents, claims, articles=articles, self_contained=True)

@@ -20,7 +20,7 @@ import pytest
 
 from geo.pipeline import build
 
-pytestmark = pytest.mark.seeds
+pytestmark = [pytest.mark.seeds, pytest.mark.slow]
 TABLES = ("incidents.csv", "claims.csv")
 OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html")
 

@@ -146,6 +146,7 @@ def test_fonts_are_legible_on_a4(tmp_path, incidents, squares):
     assert sizes and min(sizes) >= MIN_FONT_PT
 
 
+@pytest.mark.slow
 def test_same_input_same_bytes(tmp_path, incidents, squares):
     first = _write(tmp_path / "a", incidents, squares)
     second = _write(tmp_path / "b", incidents, squares)
@@ -289,6 +290,7 @@ def test_bad_districts_and_paths(tmp_path, incidents, squares):
 
 
 @pytest.mark.seeds
+@pytest.mark.slow
 def test_seeds_static_map(seeds_dir, resources, boundary_data_dir_or_none, tmp_path):
     from geo.pipeline import build
 

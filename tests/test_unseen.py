@@ -9,6 +9,8 @@ import pytest
 from geo.evaluate import evaluate_build
 from geo.pipeline import build
 
+pytestmark = pytest.mark.slow  # builds and scores whole article sets
+
 UNSEEN = Path(__file__).parent / "data" / "unseen"
 
 
