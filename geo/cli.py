@@ -114,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("out", metavar="OUT", help="the build's output folder")
     evaluate.add_argument("--gold", required=True, metavar="GOLD.csv", help="the gold file")
     evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="also list every missed, extra and wrong place and figure, one line each",
+    )
+    evaluate.add_argument(
         "--store", metavar="FILE", help="the build's store (default: OUT/incidentmap.db)"
     )
     evaluate.set_defaults(func=_evaluate)
@@ -222,6 +227,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         Path(args.out), Path(args.gold), store=Path(args.store) if args.store else None
     )
     print(result.report())
+    if args.explain:
+        print()
+        print(result.explain())
     return 0
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.records import ATTACK_TYPES, ROLES
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 _CLAIMANT_KINDS = ("official", "party", "independent", "unattributed")
+_VERB_KINDS = ("killed", "injured", "abducted", "captured", "freed", "none")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,13 @@ class Lexicon:
     triggers: tuple[tuple[str | None, re.Pattern[str]], ...]
     roles: dict[str, str]
     claimants: tuple[tuple[re.Pattern[str], str, str], ...]
+    #: Casualty verbs and verb phrases (as word tuples) -> figure kind or "none".
+    verbs: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    @property
+    def max_verb_words(self) -> int:
+        """Return the longest verb phrase, in words."""
+        return max((len(w) for w in self.verbs), default=1)
 
     @property
     def max_role_words(self) -> int:
@@ -83,4 +91,21 @@ def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
                 f"{path} line {line}: kind {row['kind']!r} is not one of {_CLAIMANT_KINDS}"
             )
         claimants.append((_compile(row["pattern"], path, line), row["claimant"], row["kind"]))
-    return Lexicon(tuple(triggers), roles, tuple(claimants))
+    return Lexicon(tuple(triggers), roles, tuple(claimants), _verbs(data_dir / "verbs.csv"))
+
+
+def _verbs(path: Path) -> dict[tuple[str, ...], str]:
+    """Read ``verbs.csv`` (absent in a reduced data folder: no verbs)."""
+    verbs: dict[tuple[str, ...], str] = {}
+    if not path.exists():
+        return verbs
+    for line, row in _rows(path, ("kind", "phrase")):
+        if row["kind"] not in _VERB_KINDS:
+            raise ValueError(
+                f"{path} line {line}: kind {row['kind']!r} is not one of {', '.join(_VERB_KINDS)}"
+            )
+        words = tuple(row["phrase"].casefold().split())
+        if not words:
+            raise ValueError(f"{path} line {line}: empty phrase; expected words like 'shot dead'")
+        verbs[words] = row["kind"]
+    return verbs

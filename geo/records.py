@@ -129,6 +129,8 @@ class Figure:
     start_char: int
     end_char: int
     text: str
+    #: A part of a total the article gave before ("the DSP was among the dead").
+    part_of_total: bool = False
 
 
 @dataclass(frozen=True)
