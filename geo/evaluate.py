@@ -367,7 +367,8 @@ def _match_figures(
 ) -> tuple[list[_GoldFigure], list[_GoldFigure], list[_BuildFigure], list[_BuildFigure]]:
     """Pair gold and build figures: (found, missed, right, extra)."""
     matched_build: set[int] = set()
-    found, missed = [], []
+    found: list[_GoldFigure] = []
+    missed: list[_GoldFigure] = []
     for g in gold:
         hits = [i for i, b in enumerate(built) if _matches(g, b, use_articles=use_articles)]
         matched_build.update(hits)

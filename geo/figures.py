@@ -224,7 +224,7 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
         for i, (waiting, waiting_role, waiting_end) in enumerate([*pending, (num, role, np_end)]):
             previous = _Bound(waiting, waiting_role, waiting_end, kind, verb_at, listed=i > 0)
             bound.append(previous)
-        if verb_at > np_end:
+        if verb_at > np_end and previous is not None:
             bound.extend(_second_verb(tokens, verbs, previous, verb_at))
         pending = []
         prev_end = np_end
