@@ -260,6 +260,14 @@ def score(
         background_rows, predicted_article_places, gold_article_places, key
     )
     errors += [Error("background", a, p) for a, p in mapped_background]
+    errors += [
+        Error("extra type", "(all articles)", f"{d}: {t}")
+        for d, t in sorted(predicted_pairs - gold_pairs)
+    ]
+    errors += [
+        Error("missed type", "(all articles)", f"{d}: {t}")
+        for d, t in sorted(gold_pairs - predicted_pairs)
+    ]
     unexpected = sorted({r["place"] for r in incidents if key(r["place"]) not in gold_places})
     return Evaluation(
         places=SetScore.of(predicted_places, gold_places),

@@ -636,3 +636,18 @@ def _no_loss(text: str, offset: int, found: list[Figure]) -> list[Figure]:
         return []
     return [_figure("killed", "unspecified", 0, 0, "", offset + m.start(), offset + m.end(),
                     m.group(0))]  # fmt: skip
+
+
+def find_groups(text: str, lexicon: Lexicon) -> list[tuple[int, str]]:
+    """Counts of people named with their role, whatever befell them: "nine passengers".
+
+    A later "nine people were killed" at the same place counts the same group.
+    """
+    tokens = tokenize(text)
+    verbs = _Verbs(tokens, lexicon)
+    out = []
+    for num in find_numbers(tokens):
+        role, _ = _role_in(tokens, num.last, lexicon, verbs)
+        if role is not None and num.low == num.high:
+            out.append((num.low, role))
+    return out

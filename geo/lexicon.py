@@ -29,6 +29,12 @@ class Lexicon:
     claimants: tuple[tuple[re.Pattern[str], str, str], ...]
     #: Casualty verbs and verb phrases (as word tuples) -> figure kind or "none".
     verbs: dict[tuple[str, ...], str] = field(default_factory=dict)
+    #: Place-role cues: (role, side, pattern), in file order.
+    place_cues: tuple[tuple[str, str, re.Pattern[str]], ...] = ()
+    #: Patterns of sentences that recall earlier events ("a week after", "last month").
+    background: tuple[re.Pattern[str], ...] = ()
+    #: Patterns that make a figure one for the whole wave ("across the province").
+    area: tuple[re.Pattern[str], ...] = ()
 
     @property
     def max_verb_words(self) -> int:
@@ -91,7 +97,47 @@ def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
                 f"{path} line {line}: kind {row['kind']!r} is not one of {_CLAIMANT_KINDS}"
             )
         claimants.append((_compile(row["pattern"], path, line), row["claimant"], row["kind"]))
-    return Lexicon(tuple(triggers), roles, tuple(claimants), _verbs(data_dir / "verbs.csv"))
+    return Lexicon(
+        tuple(triggers),
+        roles,
+        tuple(claimants),
+        _verbs(data_dir / "verbs.csv"),
+        _place_cues(data_dir / "place_cues.csv"),
+        _patterns(data_dir / "background_cues.csv"),
+        _patterns(data_dir / "area_cues.csv"),
+    )
+
+
+_PLACE_ROLES = (
+    "origin", "destination", "route", "facility", "venue", "organisation", "street", "base",
+    "train",
+)  # fmt: skip
+
+
+def _place_cues(path: Path) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """Read ``place_cues.csv`` (absent in a reduced data folder: no cues)."""
+    if not path.exists():
+        return ()
+    cues = []
+    for line, row in _rows(path, ("role", "side", "pattern")):
+        if row["role"] not in _PLACE_ROLES or row["side"] not in ("before", "after"):
+            raise ValueError(
+                f"{path} line {line}: expected a role in {', '.join(_PLACE_ROLES)} and side "
+                f"'before' or 'after', got {row['role']!r} and {row['side']!r}"
+            )
+        try:
+            pattern = re.compile(row["pattern"], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{path} line {line}: bad pattern {row['pattern']!r}: {exc}") from None
+        cues.append((row["role"], row["side"], pattern))
+    return tuple(cues)
+
+
+def _patterns(path: Path) -> tuple[re.Pattern[str], ...]:
+    """Read a one-column ``pattern`` table (absent: none)."""
+    if not path.exists():
+        return ()
+    return tuple(_compile(row["pattern"], path, line) for line, row in _rows(path, ("pattern",)))
 
 
 def _verbs(path: Path) -> dict[tuple[str, ...], str]:

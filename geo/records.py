@@ -45,6 +45,11 @@ PlaceRole = Literal[
     "destination",  # "bound for Peshawar"
     "train",  # "Bolan Mail", "Jaffar Express"
     "area",  # a province or country: the wave as a whole
+    "route",  # "the Quetta-Sibi line", "on the border between X and Y"
+    "facility",  # "Civil Hospital Quetta"
+    "venue",  # "a press conference in Quetta"
+    "organisation",  # "Mastung Assistant Commissioner", "Quetta division"
+    "street",  # "Sibi Road" (in Quetta)
     "other",
 ]
 DatePrecision = Literal["day", "range", "month", "unknown"]
@@ -181,6 +186,10 @@ class Mention:
     background: bool = False
     anaphoric: bool = False
     unresolved: tuple[UnresolvedName, ...] = ()
+    #: Counts of people named with a role, whatever befell them: (9, "civilian").
+    groups: tuple[tuple[int, str], ...] = ()
+    #: Spans (article offsets) of words that speak of the whole wave ("across the province").
+    area_cues: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
