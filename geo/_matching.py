@@ -273,7 +273,9 @@ class NameIndex:
             name = text[tokens[i][0] : tokens[j - 1][1]]
             if not self._may_sound_like(name, [t[2] for t in tokens[i:j]]):
                 continue
-            if phonetic_key(name) in self._needs_context_phonetic and not _has_cue(tokens, i, j):
+            # A guessed spelling needs a cue ("in Naushki", "Turbet district"):
+            # bare capitalised words are mostly people ("Attaul") or English.
+            if not _has_cue(tokens, i, j):
                 continue
             ids = self.by_phonetic(name, min_letters=SPOT_PHONETIC_MIN_LETTERS)
             ids = [k for k in ids if self._places[k].in_region]

@@ -122,7 +122,14 @@ def incident_places(mention: Mention, *, in_region: bool = True) -> list[Place]:
     ]
     places = list(dict.fromkeys(found))
     towns = {p.admin2 for p in places if p.kind != "district"}
-    return [p for p in places if p.kind != "district" or p.admin2 not in towns]
+    places = [p for p in places if p.kind != "district" or p.admin2 not in towns]
+    # "Quetta (Saryab Road)" and Quetta are one place: the more precise one.
+    points = {(p.latitude, p.longitude) for p in places if p.kind == "locality"}
+    places = [p for p in places if p.kind == "locality" or (p.latitude, p.longitude) not in points]
+    # "the Spezand area of Mastung": a town named like its district stands for
+    # the district when another place of that district is named with it.
+    inner = {p.admin2 for p in places if p.name.casefold() != p.admin2.casefold()}
+    return [p for p in places if p.name.casefold() != p.admin2.casefold() or p.admin2 not in inner]
 
 
 def _elsewhere(mention: Mention) -> bool:
@@ -146,6 +153,34 @@ def _is_roundup(mentions: Sequence[Mention]) -> bool:
     return len(dates) >= ROUNDUP_DATES and (dates[-1] - dates[0]).days >= ROUNDUP_SPAN_DAYS
 
 
+def is_heading(mention: Mention) -> bool:
+    """A headline or subheading: a short line that does not end a sentence."""
+    text = mention.sentence.text.rstrip()
+    return bool(text) and len(text) < HEADING_MAX_CHARS and text[-1] not in ".!?\"”’'"
+
+
+#: Headlines and subheadings are shorter than this.
+HEADING_MAX_CHARS = 150
+
+
+def _loose_in_headings(mentions: Sequence[Mention]) -> set[str]:
+    """Places a headline calls the scene that the body names only as something else.
+
+    "Attack on convoy in Pasni" above a body where Pasni is only where the
+    convoy set out from: the body, more precise, wins.
+    """
+    in_body: dict[str, set[str]] = {}
+    in_headings: set[str] = set()
+    for mention in mentions:
+        heading = is_heading(mention)
+        for pm in mention.places:
+            if heading and pm.role == "incident":
+                in_headings.add(pm.place.place_id)
+            elif not heading:
+                in_body.setdefault(pm.place.place_id, set()).add(pm.role)
+    return {p for p in in_headings if p in in_body and "incident" not in in_body[p]}
+
+
 def _sentence_views(mentions: Sequence[Mention], *, roundup: bool) -> tuple[SentenceView, ...]:
     views: list[SentenceView] = []
     topic: tuple[Place, ...] = ()
@@ -153,8 +188,11 @@ def _sentence_views(mentions: Sequence[Mention], *, roundup: bool) -> tuple[Sent
     history: set[str] = set()  # names and districts of the events recalled last
     history_paragraph = -2
     previous: Mention | None = None
+    loose = _loose_in_headings(mentions)
     for mention in mentions:
         own = tuple(incident_places(mention))
+        if is_heading(mention):
+            own = tuple(p for p in own if p.place_id not in loose)
         named = _named_keys(mention.places)
         if roundup:
             view = SentenceView(mention, "background", own, True, "a round-up of past attacks")
@@ -236,6 +274,8 @@ def _carries_on(
     if status == "current" and len(topic) != 1:
         return False
     text = mention.sentence.text
+    if is_heading(previous) and previous.places and topic:
+        return True  # "Ziarat IBO" heading the account below it
     if _NEW_TOPIC.search(text):
         return False
     if _ANAPHOR.search(text):
@@ -297,8 +337,10 @@ def _main_place(places: list[Place]) -> Place:
 
 
 def _is_list(mention: Mention, places: Sequence[Place]) -> bool:
+    """A sentence that lists places attacked: "attacks at Kakat, Mastung and Sur-Dakai"."""
     specific = any(t.attack_type for t in mention.triggers)
-    return len(places) >= LIST_MIN_PLACES and not specific and not mention.figures
+    named = len(places) + len(mention.unresolved)
+    return named >= LIST_MIN_PLACES and not specific and not mention.figures
 
 
 # ------------------------------------------------------------------ figures
@@ -321,9 +363,9 @@ def _decide(
         for pm in mention.places
         if pm.role == "incident" and not pm.place.in_region and pm.place.kind in _MAPPABLE_KINDS
     ]
-    if any(clause[0] <= pm.start_char < clause[1] for pm in outside) and not _places_in(
-        mention, view.places, clause
-    ):
+    if any(clause[0] <= pm.start_char < clause[1] for pm in outside):
+        if _places_in(mention, view.places, clause):
+            return FigureDecision(figure, "elsewhere", None, "spans places in two provinces")
         return FigureDecision(figure, "elsewhere", None, "its clause names a place outside")
     if any(clause[0] <= start < clause[1] for start, _ in mention.area_cues):
         return FigureDecision(figure, "area", None, "its clause speaks of the whole wave")

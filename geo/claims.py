@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import cast
 
 from geo.analysis import ArticleAnalysis, FigureDecision, analyse_article, clauses, is_event
+from geo.figures import ANY_COUNT
 from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Role, Trigger
 
 _TARGET = re.compile(
@@ -44,7 +45,7 @@ _ATTACKERS = re.compile(
 #: places attacked, not an account of any one of them.
 LIST_MIN_PLACES = 3
 #: How many sentences after a total a part of it ("was among the dead") may come.
-PART_WINDOW = 3
+PART_WINDOW = 6
 
 
 def build_claims_and_reports(
@@ -162,21 +163,21 @@ def _take_out_parts(claims: list[Claim], info: dict[str, _Settle]) -> list[Claim
 
 
 def _roles_of_groups(claims: list[Claim], analysis: ArticleAnalysis) -> list[Claim]:
-    """Seven "people" after "seven labourers" at the same place are the labourers."""
-    groups: dict[tuple[str, int], Role] = {}
+    """Seven "people" in a sentence that names "seven labourers" are the labourers.
+
+    Only within one sentence, and never for a party's claim: a group's "nine
+    individuals" stays as the group put it.
+    """
+    groups: dict[tuple[int, int], Role] = {}
     for view in analysis.sentences:
-        if view.status != "current":
-            continue
         for value, named in view.mention.groups:
             if named != "unspecified":
-                for place in view.places or (None,):
-                    groups.setdefault((place.place_id if place else "", value), cast(Role, named))
-    for claim in claims:
-        if claim.role != "unspecified":
-            groups.setdefault((claim.place_id, claim.value_low), claim.role)
+                groups.setdefault((view.mention.sentence.start_char, value), cast(Role, named))
     out = []
     for claim in claims:
-        group = groups.get((claim.place_id, claim.value_low))
+        group = groups.get((claim.start_char, claim.value_low)) or groups.get(
+            (claim.start_char, ANY_COUNT)
+        )
         if claim.role == "unspecified" and group and claim.claimant_kind != "party":
             claim = replace(claim, role=group)
         out.append(claim)

@@ -205,8 +205,15 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
                 continue
             kind, role, np_end, verb_at = bare
             verb = (kind, verb_at)
+        if _partitive(tokens, num, np_end):
+            prev_end = np_end
+            continue
         if verb is None:
             verb = _kind_after(tokens, np_end, verbs)
+        if verb is None:
+            verb = _verb_further_on(tokens, np_end, verbs)
+        if verb is None and tokens[np_end - 1].low == "bodies":
+            verb = ("killed", np_end - 1)  # "three bodies were brought to the hospital"
         continues = listed and prev_end >= num.qualifier_first - 2
         if verb is None and lead in ("and", ",") and previous is not None and continues:
             verb = (previous.kind, previous.verb)
@@ -235,6 +242,42 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
     figures.extend(_among(text, offset, figures, lexicon))
     figures.extend(_no_loss(text, offset, figures))
     return sorted(figures, key=lambda f: f.start_char)
+
+
+#: "five of them", "the condition of three injured": a part of people counted before.
+_PARTITIVE_AFTER = {"of"}
+_PARTITIVE_BEFORE = ("condition", "of")
+
+
+def _partitive(tokens: list[Token], num: Number, np_end: int) -> bool:
+    """A number that picks out some of the people already counted, not more of them."""
+    after = [t.low for t in tokens[num.last : num.last + 2]]
+    if after and after[0] in _PARTITIVE_AFTER and after[1:] in (["them"], ["those"], ["whom"]):
+        return True
+    before = tuple(t.low for t in tokens[max(0, num.qualifier_first - 2) : num.qualifier_first])
+    return before == _PARTITIVE_BEFORE
+
+
+#: How far a verb may lie after a noun phrase when a relative clause or an
+#: object pronoun stands between: "four terrorists who tried to flee were
+#: engaged and killed", "offloaded nine passengers ... and shot them dead".
+_FURTHER_SPAN = 16
+_OBJECT_PRONOUNS = {"them", "him", "her"}
+
+
+def _verb_further_on(tokens: list[Token], np_end: int, verbs: _Verbs) -> tuple[str, int] | None:
+    """The verb of a noun phrase followed by a relative clause, or taken up by a pronoun."""
+    relative = np_end < len(tokens) and tokens[np_end].low in ("who", "which", "that")
+    for k in range(np_end, min(len(tokens), np_end + _FURTHER_SPAN)):
+        tok = tokens[k]
+        if tok.text[0].isdigit() or tok.text in ";" or tok.low in ("while", "whereas", "but"):
+            return None
+        if k in verbs.at and verbs.at[k][0] != "none":
+            kind, length = verbs.at[k]
+            words = {t.low for t in tokens[k : k + length]}
+            if relative or words & _OBJECT_PRONOUNS:
+                return kind, k
+    return None
 
 
 def _with_single_people(
@@ -581,7 +624,7 @@ def _another(
 #: "Name was among the dead", "the deceased also included a minor girl": a part
 #: of a total given before, not more people.
 _AMONG = re.compile(
-    r"(?P<who>\b[\w’'().-]+(?:\s+[\w’'().-]+){0,8}?)\s+(?:was|were)\s+(?:also\s+)?among\s+"
+    r"(?P<who>\b[\w’'().,-]+(?:\s+[\w’'().,-]+){0,8}?)\s+(?:was|were)\s+(?:also\s+)?among\s+"
     r"the\s+(?P<kind>dead|deceased|killed|martyred|victims|injured|wounded)\b"
     r"|\b(?:the|those)\s+(?P<kind2>dead|deceased|killed|martyred|injured|wounded)\b[^.;]{0,40}?"
     r"\s(?:also\s+)?(?:include|includes|included)\s+(?P<who2>[^.;,]{1,60})",
@@ -603,6 +646,12 @@ def _among(text: str, offset: int, found: list[Figure], lexicon: Lexicon) -> lis
         kind = _AMONG_KINDS.get((m.group("kind") or m.group("kind2") or "").casefold(), "killed")
         tokens = tokenize(who)
         numbers = find_numbers(tokens)
+        if (
+            not numbers
+            and not any(t.low in _ONE_WORDS for t in tokens[:3])
+            and (m.group("who2") is not None)
+        ):
+            continue  # "the injured included women and children": no count
         count = numbers[-1].low if numbers else 1
         role = "unspecified"
         for tok in tokens:
@@ -650,4 +699,13 @@ def find_groups(text: str, lexicon: Lexicon) -> list[tuple[int, str]]:
         role, _ = _role_in(tokens, num.last, lexicon, verbs)
         if role is not None and num.low == num.high:
             out.append((num.low, role))
+    # "the labourers ... left seven people dead": a group named without a count.
+    for i, tok in enumerate(tokens[:-1]):
+        nxt = tokens[i + 1].low
+        if tok.low == "the" and lexicon.roles.get(nxt) == "civilian" and nxt.endswith("s"):
+            out.append((ANY_COUNT, "civilian"))
     return out
+
+
+#: The count of a group named without one ("the labourers").
+ANY_COUNT = -1
