@@ -127,7 +127,10 @@ def incident_places(mention: Mention, *, in_region: bool = True) -> list[Place]:
     points = {(p.latitude, p.longitude) for p in places if p.kind == "locality"}
     places = [p for p in places if p.kind == "locality" or (p.latitude, p.longitude) not in points]
     # "the Spezand area of Mastung": a town named like its district stands for
-    # the district when another place of that district is named with it.
+    # the district when another place of that district is named with it (in a
+    # list of many places each stands for itself).
+    if len(places) > 2:
+        return places
     inner = {p.admin2 for p in places if p.name.casefold() != p.admin2.casefold()}
     return [p for p in places if p.name.casefold() != p.admin2.casefold() or p.admin2 not in inner]
 

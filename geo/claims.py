@@ -106,10 +106,51 @@ def build_claims_and_reports(
             last_claimant = mention.claimant
         previous = mention
     claims = _settle(claims, settle, analysis)
+    if analysis.kind == "single":
+        claims = _fold_into_one_place(reports, claims)
     kept = {c.claim_id for c in claims}
     for data in reports.values():
         data["claims"] = [c for c in data["claims"] if c in kept]
     return claims, [_report(article.article_id, data) for data in reports.values()]
+
+
+def _fold_into_one_place(reports: dict, claims: list[Claim]) -> list[Claim]:
+    """In an account of one incident, "Mastung" beside "Spezand" is the district.
+
+    Reports at the district (or at a town named like it) join the one more
+    precise place the article names in that district, and so do their claims.
+    """
+    precise = {
+        data["place"].place_id: data["place"]
+        for data in reports.values()
+        if data["place"].kind != "district"
+        and data["place"].name.casefold() != data["place"].admin2.casefold()
+    }
+    moved: dict[str, Place] = {}
+    for key, data in list(reports.items()):
+        place = data["place"]
+        if place.place_id in precise:
+            continue
+        hosts = [p for p in precise.values() if p.admin2 == place.admin2]
+        if len({p.place_id for p in hosts}) != 1:
+            continue
+        host = hosts[0]
+        moved[place.place_id] = host
+        target = next(
+            (d for k, d in reports.items() if d["place"] == host and k[1] == key[1]), None
+        ) or next(d for d in reports.values() if d["place"] == host)
+        target["types"] |= data["types"]
+        target["targets"] += [t for t in data["targets"] if t not in target["targets"]]
+        target["claims"] += data["claims"]
+        target["sentences"] += data["sentences"]
+        target["listed"] = target["listed"] and data["listed"]
+        del reports[key]
+    return [
+        replace(c, place_id=moved[c.place_id].place_id, area=moved[c.place_id].name)
+        if c.place_id in moved
+        else c
+        for c in claims
+    ]
 
 
 @dataclass(frozen=True)
@@ -264,10 +305,20 @@ def _types_by_place(mention: Mention, places: list[Place]) -> dict[str, set[str]
     for start, end in clauses(mention):
         triggers = [t for t in mention.triggers if start <= t.start_char < end]
         here = sorted((pos, pid) for pid, pos in spans.items() if start <= pos < end)
+        chosen_by: dict[str, list[Trigger]] = {}
         for pos, pid in here:
             before = [t for t in triggers if t.end_char <= pos]
             chosen = _last_cluster(before, here, pos) if before else _first_cluster(triggers)
+            chosen_by[pid] = chosen
             result[pid] |= {t.attack_type for t in chosen if t.attack_type}
+        if here:
+            # "attacks on camps in Nushki and Panjgur, and operations after them":
+            # what follows the last place belongs to the places listed with it.
+            last = chosen_by[here[-1][1]]
+            trailing = {t.attack_type for t in triggers if t.start_char > here[-1][0]}
+            for _, pid in here:
+                if chosen_by[pid] == last:
+                    result[pid] |= {t for t in trailing if t}
     return result
 
 
@@ -296,9 +347,10 @@ def _add_reports(
     if (
         not specific
         and _ATTACKERS.search(mention.sentence.text)
-        and any(f.kind in ("killed", "injured") for f in mention.figures)
+        and any(f.kind in ("killed", "injured") and f.role != "militant" for f in mention.figures)
     ):
-        # "insurgents killed 10 people": an attack by armed men, method unsaid.
+        # "insurgents killed 10 people": an attack by armed men, method unsaid
+        # (not "forces killed seven terrorists": their deaths are no assault).
         types = {pid: found or {"armed_assault"} for pid, found in types.items()}
     for place in places:
         entry = reports.setdefault(
@@ -321,8 +373,16 @@ def _add_reports(
         entry["listed"] = entry["listed"] and listed
 
 
+#: A more specific type that makes another redundant for one incident: a
+#: suicide blast is not also a plain bombing; killings after identity checks
+#: are not also targeted killings.
+_SUPERSEDES = {"suicide_bombing": "bombing", "identity_killing": "targeted_killing"}
+
+
 def _report(article_id: str, data: dict) -> Report:
-    types = sorted(data["types"]) or ["other"]
+    found = set(data["types"])
+    found -= {redundant for specific, redundant in _SUPERSEDES.items() if specific in found}
+    types = sorted(found) or ["other"]
     return Report(
         article_id=article_id,
         place=data["place"],

@@ -17,6 +17,7 @@ from geo.records import ATTACK_TYPES, ROLES
 
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 _CLAIMANT_KINDS = ("official", "party", "independent", "unattributed")
+_TRIGGER_NEEDS = ("", "militant_figure")
 _VERB_KINDS = ("killed", "injured", "abducted", "captured", "freed", "none")
 
 
@@ -35,6 +36,10 @@ class Lexicon:
     background: tuple[re.Pattern[str], ...] = ()
     #: Patterns that make a figure one for the whole wave ("across the province").
     area: tuple[re.Pattern[str], ...] = ()
+    #: What each trigger needs besides its words ("" or "militant_figure"), by index.
+    trigger_requires: tuple[str, ...] = ()
+    #: Patterns saying an attempt failed ("thwarted"): no abduction, seizure or jailbreak.
+    thwarted: tuple[re.Pattern[str], ...] = ()
 
     @property
     def max_verb_words(self) -> int:
@@ -75,8 +80,15 @@ def _compile(pattern: str, path: Path, line: int) -> re.Pattern[str]:
 def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
     """Read ``attack_types.csv``, ``roles.csv`` and ``claimants.csv``."""
     triggers = []
+    requires = []
     path = data_dir / "attack_types.csv"
     for line, row in _rows(path, ("attack_type", "pattern")):
+        need = (row.get("requires") or "").strip()
+        if need not in _TRIGGER_NEEDS:
+            raise ValueError(
+                f"{path} line {line}: requires {need!r} is not one of {_TRIGGER_NEEDS}"
+            )
+        requires.append(need)
         kind = row["attack_type"].strip() or None
         if kind is not None and kind not in ATTACK_TYPES:
             raise ValueError(
@@ -105,6 +117,8 @@ def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
         _place_cues(data_dir / "place_cues.csv"),
         _patterns(data_dir / "background_cues.csv"),
         _patterns(data_dir / "area_cues.csv"),
+        tuple(requires),
+        _patterns(data_dir / "thwarted_cues.csv"),
     )
 
 

@@ -25,6 +25,7 @@ from geo.gazetteer import Gazetteer, Spot
 from geo.lexicon import Lexicon, load_lexicon
 from geo.records import (
     Article,
+    Figure,
     Mention,
     Place,
     PlaceMention,
@@ -98,6 +99,7 @@ def extract_mentions(
             if d.is_event and d.date is not None
         ]
         first = dates[0] if dates else None
+        figures = find_figures(sentence.text, lexicon, offset=sentence.start_char)
         background = is_background(
             sentence.text, reference=reference, cues=lexicon.background
         ) or is_caption(sentence.text)
@@ -108,8 +110,10 @@ def extract_mentions(
                 article_id=article.article_id,
                 sentence=sentence,
                 places=places,
-                triggers=find_triggers(sentence.text, lexicon, offset=sentence.start_char),
-                figures=tuple(find_figures(sentence.text, lexicon, offset=sentence.start_char)),
+                triggers=find_triggers(
+                    sentence.text, lexicon, offset=sentence.start_char, figures=figures
+                ),
+                figures=tuple(figures),
                 event_date=first.date if first else None,
                 date_end=first.end if first else None,
                 date_precision=("range" if first.end else "day") if first else "unknown",
@@ -207,12 +211,24 @@ def _resolve_unknown(
     return new_spots, still
 
 
-def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trigger, ...]:
-    """Return attack-type triggers, longest first where two overlap."""
+def find_triggers(
+    text: str, lexicon: Lexicon, *, offset: int = 0, figures: Sequence[Figure] = ()
+) -> tuple[Trigger, ...]:
+    """Return attack-type triggers, longest first where two overlap.
+
+    A trigger that requires militants killed or caught in its sentence
+    (``requires=militant_figure``) counts only beside such a figure.
+    """
     found: list[Trigger] = []
-    for attack_type, pattern in lexicon.triggers:
+    militants = any(f.role == "militant" and f.kind in ("killed", "captured") for f in figures)
+    needs = lexicon.trigger_requires or ("",) * len(lexicon.triggers)
+    for (attack_type, pattern), need in zip(lexicon.triggers, needs, strict=True):
+        if need == "militant_figure" and not militants:
+            continue
         for m in pattern.finditer(text):
             found.append(Trigger(attack_type, offset + m.start(), offset + m.end(), m.group()))
+    if lexicon.thwarted:
+        found = [t for t in found if not _thwarted(text, t, offset, lexicon.thwarted)]
     found.sort(key=lambda t: (t.start_char, -(t.end_char - t.start_char)))
     kept: list[Trigger] = []
     for trigger in found:
@@ -223,6 +239,21 @@ def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trig
             continue
         kept.append(trigger)
     return tuple(kept)
+
+
+_ATTEMPTED_TYPES = ("abduction", "seizure", "prison_break")
+_CLAUSE_END = re.compile(r"[;.]|, (?:while|but|and) ")
+
+
+def _thwarted(text: str, trigger: Trigger, offset: int, cues: Sequence[re.Pattern[str]]) -> bool:
+    """A hostage-taking or seizure that "was thwarted" did not happen."""
+    if trigger.attack_type not in _ATTEMPTED_TYPES:
+        return False
+    start, end = trigger.start_char - offset, trigger.end_char - offset
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    clause = text[left:right]
+    return any(cue.search(clause) for cue in cues)
 
 
 def is_mappable(mention: PlaceMention) -> bool:
