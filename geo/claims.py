@@ -29,14 +29,6 @@ from geo.analysis import ArticleAnalysis, FigureDecision, analyse_article, claus
 from geo.figures import ANY_COUNT
 from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Role, Trigger
 
-_TARGET = re.compile(
-    r"\b(?:attacked|targeted|targeting|stormed|storming|struck|seized(?: control of)?|"
-    r"on|into)\s+(?:a|an|the|his|her|their|its)\s+(?P<target>(?:[\w’'-]+\s+){0,4}?"
-    r"(?:station|stations|camp|post|headquarters|prison|jail|vehicle|residence|house|building|"
-    r"buildings|office|offices|checkpoint|checkpoints|bank|school|market|gate|lines|centre|"
-    r"center|convoy|train|bus|port|base|installations?|compound|hospital|cameras))\b",
-    re.IGNORECASE,
-)
 _ATTACKERS = re.compile(
     r"\b(?:militants?|insurgents?|gunmen|attackers?|terrorists?|fighters?|assailants?|rebels?)\b",
     re.IGNORECASE,
@@ -340,7 +332,7 @@ def _add_reports(
     types = _types_by_place(mention, places)
     specific = any(t.attack_type for t in mention.triggers)
     listed = len(places) >= LIST_MIN_PLACES and not specific and not mention.figures
-    targets = [m.group("target").strip() for m in _TARGET.finditer(mention.sentence.text)]
+    targets = list(mention.targets)
     precision = mention.date_precision if mention.event_date else "unknown"
     if date is not None and not mention.event_date:
         precision = "day"

@@ -58,12 +58,12 @@ class _Verbs:
         self.at: dict[int, tuple[str, int]] = {}
         self.ending: dict[int, tuple[str, int]] = {}
         words = [t.low for t in tokens]
-        longest = lexicon.max_verb_words
-        for i in range(len(words)):
-            for n in range(min(longest, len(words) - i), 0, -1):
-                kind = lexicon.verbs.get(tuple(words[i : i + n]))
-                if kind is not None:
-                    self.at.setdefault(i, (kind, n))
+        index = lexicon.verbs_by_first_word
+        for i, word in enumerate(words):
+            for phrase, kind in index.get(word, ()):
+                n = len(phrase)
+                if tuple(words[i : i + n]) == phrase:
+                    self.at[i] = (kind, n)
                     end = i + n - 1
                     if end not in self.ending or self.ending[end][1] < n:
                         self.ending[end] = (kind, n)

@@ -9,6 +9,7 @@ files at import time.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,13 +41,23 @@ class Lexicon:
     trigger_requires: tuple[str, ...] = ()
     #: Patterns saying an attempt failed ("thwarted"): no abduction, seizure or jailbreak.
     thwarted: tuple[re.Pattern[str], ...] = ()
+    #: What attacks are aimed at ("stormed the Levies station"), as one pattern.
+    target: re.Pattern[str] | None = None
 
-    @property
+    @functools.cached_property
     def max_verb_words(self) -> int:
         """Return the longest verb phrase, in words."""
         return max((len(w) for w in self.verbs), default=1)
 
-    @property
+    @functools.cached_property
+    def verbs_by_first_word(self) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+        """Verb phrases by their first word, longest first (one lookup per token)."""
+        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for words, kind in self.verbs.items():
+            index.setdefault(words[0], []).append((words, kind))
+        return {w: tuple(sorted(v, key=lambda p: -len(p[0]))) for w, v in index.items()}
+
+    @functools.cached_property
     def max_role_words(self) -> int:
         """Return the longest role entry, in words."""
         return max((len(w.split()) for w in self.roles), default=1)
@@ -119,6 +130,20 @@ def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
         _patterns(data_dir / "area_cues.csv"),
         tuple(requires),
         _patterns(data_dir / "thwarted_cues.csv"),
+        _target_pattern(data_dir / "targets.csv"),
+    )
+
+
+def _target_pattern(path: Path) -> re.Pattern[str] | None:
+    """The phrase after an attack verb that ends in a target noun of ``targets.csv``."""
+    if not path.exists():
+        return None
+    nouns = sorted({row["noun"].strip() for _, row in _rows(path, ("noun",))}, key=len)
+    return re.compile(
+        r"\b(?:attacked|targeted|targeting|stormed|storming|struck|seized(?: control of)?|"
+        r"ambushed|on|into)\s+(?:a|an|the|his|her|their|its)\s+(?P<target>(?:[\w’'-]+\s+){0,4}?"
+        r"(?:" + "|".join(re.escape(n) for n in reversed(nouns)) + r"))\b",
+        re.IGNORECASE,
     )
 
 

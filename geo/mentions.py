@@ -119,6 +119,11 @@ def extract_mentions(
                 date_precision=("range" if first.end else "day") if first else "unknown",
                 claimant=find_claimant(sentence.text, lexicon),
                 groups=tuple(find_groups(sentence.text, lexicon)),
+                targets=tuple(
+                    m.group("target").strip() for m in lexicon.target.finditer(sentence.text)
+                )
+                if lexicon.target
+                else (),
                 area_cues=tuple(
                     (sentence.start_char + m.start(), sentence.start_char + m.end())
                     for cue in lexicon.area

@@ -190,6 +190,8 @@ class Mention:
     groups: tuple[tuple[int, str], ...] = ()
     #: Spans (article offsets) of words that speak of the whole wave ("across the province").
     area_cues: tuple[tuple[int, int], ...] = ()
+    #: What the attacks of the sentence were aimed at ("Levies station").
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
