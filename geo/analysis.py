@@ -312,6 +312,7 @@ def _article_kind(
     districts: dict[str, list[Place]] = {}
     wave_cue = False
     elsewhere = False
+    listed: set[str] = set()
     for view in views:
         mention = view.mention
         if view.status == "elsewhere":
@@ -320,13 +321,21 @@ def _article_kind(
             continue
         if mention.area_cues:
             wave_cue = True
-        if not view.own or _is_list(mention, view.places):
+        if view.own and _is_list(mention, view.places):
+            listed |= {p.admin2 or p.name for p in view.places}
+            continue
+        if not view.own:
             continue
         for place in view.places:
             districts.setdefault(place.admin2 or place.name, []).append(place)
+    if len(listed) >= WAVE_DISTRICTS:
+        # "Militants struck Quetta, Turbat and Gwadar": a list of places
+        # attacked in three districts or more is a wave.
+        for name in listed:
+            districts.setdefault(name, [])
     if not districts:
         return ("elsewhere" if elsewhere else "none"), ()
-    main = tuple(_main_place(places) for places in districts.values())
+    main = tuple(_main_place(places) for places in districts.values() if places)
     if len(districts) >= WAVE_DISTRICTS or (wave_cue and len(districts) > 1):
         return "wave", main
     return ("single" if len(districts) == 1 else "several"), main

@@ -183,7 +183,10 @@ def _take_out_parts(claims: list[Claim], info: dict[str, _Settle]) -> list[Claim
             if (total.scope, total.place_id) != (claim.scope, claim.place_id):
                 continue
             near = part.sentence - total_info.sentence <= PART_WINDOW
-            same_source = total.claimant == claim.claimant or not part.own_claimant
+            # "The dead also included a boy": "also" ties the part to the total
+            # whoever says it; otherwise a part from another source stands apart.
+            also = "also" in part.figure.text.casefold().split()
+            same_source = total.claimant == claim.claimant or not part.own_claimant or also
             if total.role == "unspecified" and total.value_low > claim.value_low:
                 if near and same_source:
                     out[j] = replace(
@@ -202,8 +205,13 @@ def _roles_of_groups(claims: list[Claim], analysis: ArticleAnalysis) -> list[Cla
     individuals" stays as the group put it.
     """
     groups: dict[tuple[int, int], Role] = {}
+    # A group that is itself a figure of the sentence ("including two
+    # policemen") is counted already: the rest are not its members.
+    counted = {(c.start_char, c.value_low, c.role) for c in claims if c.role != "unspecified"}
     for view in analysis.sentences:
         for value, named in view.mention.groups:
+            if (view.mention.sentence.start_char, value, named) in counted:
+                continue
             if named != "unspecified":
                 groups.setdefault((view.mention.sentence.start_char, value), cast(Role, named))
     out = []

@@ -224,7 +224,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     from geo.evaluate import evaluate_build
 
     result = evaluate_build(
-        Path(args.out), Path(args.gold), store=Path(args.store) if args.store else None
+        Path(args.out),
+        Path(args.gold),
+        store=Path(args.store) if args.store else None,
+        explain=args.explain,
     )
     print(result.report())
     if args.explain:

@@ -189,6 +189,7 @@ def score(
     article_ids: Mapping[str, str] | None = None,
     canonical: Callable[[str], str] = name_key,
     background: Iterable[Mapping[str, str]] = (),
+    reasons: Mapping[str, list[tuple[int, str, str, str]]] | None = None,
 ) -> Evaluation:
     """Score incident and claim rows (as in the CSV exports) against gold rows.
 
@@ -197,7 +198,9 @@ def score(
     scored.  ``canonical`` turns a place name into a comparable key; pass one
     built on the gazetteer so that gold spellings ("Noshki") meet mapped names
     ("Nushki").  ``background`` rows (same columns) are events the articles
-    only recall.
+    only recall.  ``reasons`` (article id -> (value, sentence start, figure kind,
+    decision) of each figure the extractor read, see :func:`figure_reasons`)
+    say for ``--explain`` which rule decided a missed or extra figure.
     """
     gold = [_check_gold_row(row, n) for n, row in enumerate(gold, start=2)]
     incidents = list(incidents)
@@ -237,11 +240,13 @@ def score(
         files,
         key,
     )
+    ids = dict(article_ids or {})
     errors += [
         Error(
             "missed figure",
             g.article,
-            f"{g.place or 'province'}: {g.column}={g.value} ({g.claimant})",
+            f"{g.place or 'province'}: {g.column}={g.value} ({g.claimant})"
+            + _why_missed(g, (reasons or {}).get(ids.get(g.article, ""), [])),
             g.evidence,
         )
         for g in missed
@@ -251,7 +256,8 @@ def score(
             "extra figure",
             b.article,
             f"{b.place or 'area ' + b.row.get('area', '')}: {b.row['figure']} {b.row['role']} "
-            f"{_value(b.row)} ({b.row.get('claimant', '')})",
+            f"{_value(b.row)} ({b.row.get('claimant', '')})"
+            + _why_kept(b.row, (reasons or {}).get(b.row["article_id"], [])),
             b.row.get("sentence", ""),
         )
         for b in extra
@@ -285,6 +291,22 @@ def score(
         background_mapped=tuple(f"{p} ({a})" for a, p in mapped_background),
         errors=tuple(sorted(errors, key=lambda e: (e.article, e.what, e.detail))),
     )
+
+
+def _why_missed(gold: _GoldFigure, reasons: list[tuple[int, str, str, str]]) -> str:
+    """What the extractor did with figures of that value, if it read any."""
+    kind = GOLD_FIGURES[gold.column][0]
+    seen = [why for value, _, k, why in reasons if value == gold.value and k == kind]
+    if not seen:
+        return " [no such figure read]"
+    return " [read as: " + "; ".join(dict.fromkeys(seen)) + "]"
+
+
+def _why_kept(row: Mapping[str, str], reasons: list[tuple[int, str, str, str]]) -> str:
+    for _value, sentence, kind, why in reasons:
+        if kind == row["figure"] and sentence == row.get("sentence"):
+            return f" [{why}]"
+    return ""
 
 
 def _cached(canonical: Callable[[str], str]) -> Callable[[str], str]:
@@ -461,25 +483,60 @@ def evaluate_build(
     *,
     store: Path | None = None,
     background_path: Path | None = None,
+    explain: bool = False,
 ) -> Evaluation:
     """Score the build in ``out_dir`` against ``gold_path``.
 
     ``background_path`` defaults to a ``background.csv`` beside the gold file.
+    With ``explain``, the stored articles are read again to say which rule
+    decided each missed and extra figure.
     """
     incidents = read_rows(out_dir / "incidents.csv")
     claims = read_rows(out_dir / "claims.csv")
     gold = read_rows(gold_path)
     background_path = background_path or gold_path.with_name("background.csv")
     background = read_rows(background_path) if background_path.exists() else []
-    ids = article_ids_from_store(store or out_dir / "incidentmap.db")
+    store_path = store or out_dir / "incidentmap.db"
+    ids = article_ids_from_store(store_path)
+    gazetteer = load_gazetteer()
     return score(
         incidents=incidents,
         claims=claims,
         gold=gold,
         article_ids=ids or None,
-        canonical=gazetteer_key(load_gazetteer()),
+        canonical=gazetteer_key(gazetteer),
         background=background,
+        reasons=figure_reasons(store_path, gazetteer) if explain and ids else None,
     )
+
+
+def figure_reasons(store: Path, gazetteer: Gazetteer) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Read the stored articles again and say, for every figure, what decided its scope.
+
+    Returns article id -> (value, sentence, kind, "scope: reason") per figure.
+    """
+    from geo.analysis import analyse_article
+    from geo.lexicon import load_lexicon
+    from geo.mentions import extract_mentions
+    from geo.store import Store
+
+    lexicon = load_lexicon()
+    out: dict[str, list[tuple[int, str, str, str]]] = {}
+    with Store(store) as opened:
+        articles = opened.articles()
+    for article in articles:
+        mentions = extract_mentions(article, gazetteer=gazetteer, lexicon=lexicon)
+        analysis = analyse_article(mentions)
+        out[article.article_id] = [
+            (
+                d.figure.low,
+                view.mention.sentence.text,
+                d.figure.kind,
+                f"{d.scope}{' at ' + d.place.name if d.place else ''}: {d.reason}",
+            )
+            for view, d in analysis.decisions
+        ]
+    return out
 
 
 def gazetteer_key(gazetteer: Gazetteer) -> Callable[[str], str]:
