@@ -7,6 +7,7 @@ and :func:`phonetic_key`).  Pure: strings and places in, keys and orders out.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import unicodedata
@@ -77,6 +78,7 @@ _VOWELS = "aeiou"
 _CONSONANTS = "bcdfgjklmnpqrstvwxzSCX"
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """Normalise a place name for matching: no accents, case or punctuation.
 
@@ -271,9 +273,11 @@ class NameIndex:
                 return j, self.exact[key], "name"
         for j in ends:
             name = text[tokens[i][0] : tokens[j - 1][1]]
-            if not self._may_sound_like(name, [t[2] for t in tokens[i:j]]):
+            # A guessed spelling needs a cue ("in Naushki", "Turbet district"):
+            # bare capitalised words are mostly people ("Attaul") or English.
+            if not _has_cue(tokens, i, j):
                 continue
-            if phonetic_key(name) in self._needs_context_phonetic and not _has_cue(tokens, i, j):
+            if not self._may_sound_like(name, [t[2] for t in tokens[i:j]]):
                 continue
             ids = self.by_phonetic(name, min_letters=SPOT_PHONETIC_MIN_LETTERS)
             ids = [k for k in ids if self._places[k].in_region]

@@ -287,6 +287,11 @@ def parse_article(raw: str, *, path: str = "", is_html: bool = False) -> Article
         gets the same id.
     """
     meta, body = _split_metadata(_normalise_newlines(raw).lstrip("\ufeff"))
+    # A scraper's " date YYYY-MM-DD" may open the body after a header too.
+    dated = _DATE_LINE.match(body.lstrip("\n"))
+    if dated:
+        meta.setdefault("published", dated.group(1))
+        body = body.lstrip("\n")[dated.end() :]
     if is_html:
         html_meta, body = _reduce_html(body)
         for key, value in html_meta.items():

@@ -47,6 +47,8 @@ def find_claimant(text: str, lexicon: Lexicon) -> Claimant | None:
         )
         if found:
             return found
+        if verb.group().casefold() in ("told", "tell"):
+            continue  # "X told Dawn": the listener is not the source
         after = re.split(r"[,.;:“”\"]", text[verb.end() :], maxsplit=1)[0]
         found = classify(after, lexicon)
         if found:

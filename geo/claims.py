@@ -1,16 +1,18 @@
-"""Claims and reports: from what sentences say to what an article reports.
+"""Claims and reports: from what an article says to what it reports.
 
-A sentence becomes part of an incident report when it tells of an attack (a
-trigger or a casualty figure), is not history, and names an in-region place
-as where it happened.  A sentence that names no place inherits the place of
-the sentence before it in the same paragraph ("Police said seven officers
-were killed ..." after "In the desert town of Nushki ..."), or across a
-paragraph break when it points back ("the assault", "the town").
-
-Each casualty figure becomes a :class:`~geo.records.Claim`: incident scope
-when it belongs to one place, area scope (the whole wave or province) when it
-does not.  The claimant is the sentence's own attribution, else the previous
-sentence's, else the outlet.  Pure.
+The article-level step (:mod:`geo.analysis`) decides which sentences tell
+of the current events, the place each is about, and each figure's scope.
+Here that becomes records: a sentence that tells of an attack at an
+in-region place adds to that place's :class:`~geo.records.Report`; each
+figure in scope becomes a :class:`~geo.records.Claim` (incident or area
+scope); history, events elsewhere and figures that no place can be given
+become nothing.  Then the article's claims are settled once: a part named
+later ("the DSP was among the dead") is taken out of the total it belongs
+to; a figure of "people" that counts a group the article named ("nine
+passengers") takes that group's role; an unsourced total that only adds up
+the places' own figures is not counted again.  The claimant is the
+sentence's own attribution, else the previous sentence's, else the
+article's lead source, else the outlet.  Pure.
 """
 
 from __future__ import annotations
@@ -19,32 +21,14 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import cast
 
-from geo.mentions import is_mappable
-from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Trigger
+from geo.analysis import ArticleAnalysis, FigureDecision, analyse_article, clauses, is_event
+from geo.figures import ANY_COUNT
+from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Role, Trigger
 
-#: Words that point back to a place named before ("the town", "that attack").
-_ANAPHOR = re.compile(
-    r"\b(?:the|that|this) (?:town|city|area|district|attack|assault|raid|siege|port|camp)\b|"
-    r"\bthe ensuing\b|\bthere\b",
-    re.IGNORECASE,
-)
-#: Words that make a sentence about the wave as a whole, not one place.
-_AREA_WORDS = re.compile(
-    r"\b(?:across|province|provinces|provincial|nationwide|country|several|multiple|various|"
-    r"districts|towns|cities|locations|places|region)\b",
-    re.IGNORECASE,
-)
-_CLAUSE_BREAK = re.compile(r";|,? while |, whereas |, but |—| – ")
-_TARGET = re.compile(
-    r"\b(?:attacked|targeted|targeting|stormed|storming|struck|seized(?: control of)?|"
-    r"on|into)\s+(?:a|an|the|his|her|their|its)\s+(?P<target>(?:[\w’'-]+\s+){0,4}?"
-    r"(?:station|stations|camp|post|headquarters|prison|jail|vehicle|residence|house|building|"
-    r"buildings|office|offices|checkpoint|checkpoints|bank|school|market|gate|lines|centre|"
-    r"center|convoy|train|bus|port|base|installations?|compound|hospital|cameras))\b",
-    re.IGNORECASE,
-)
 _ATTACKERS = re.compile(
     r"\b(?:militants?|insurgents?|gunmen|attackers?|terrorists?|fighters?|assailants?|rebels?)\b",
     re.IGNORECASE,
@@ -52,10 +36,16 @@ _ATTACKERS = re.compile(
 #: A sentence naming this many places with only generic triggers is a list of
 #: places attacked, not an account of any one of them.
 LIST_MIN_PLACES = 3
+#: How many sentences after a total a part of it ("was among the dead") may come.
+PART_WINDOW = 6
 
 
 def build_claims_and_reports(
-    article: Article, mentions: Sequence[Mention], *, area: str
+    article: Article,
+    mentions: Sequence[Mention],
+    *,
+    area: str,
+    analysis: ArticleAnalysis | None = None,
 ) -> tuple[list[Claim], list[Report]]:
     """Turn one article's mentions into claims and per-place reports.
 
@@ -67,53 +57,198 @@ def build_claims_and_reports(
         Its mentions, in sentence order, from :func:`geo.mentions.extract_mentions`.
     area
         Name of the area that wave-wide figures belong to (the region's province).
+    analysis
+        The article-level reading of ``mentions``, if already made.
     """
+    analysis = analysis or analyse_article(mentions)
     default_date = article_event_date(mentions)
     lead = lead_source(mentions)
+    decisions = {id(d.figure): d for _, d in analysis.decisions}
     claims: list[Claim] = []
+    settle: dict[str, _Settle] = {}
     reports: dict[tuple[str, dt.date | None], dict] = {}
-    topic: list[Place] = []
     previous: Mention | None = None
     last_claimant: Claimant | None = None
-    for mention in mentions:
-        if mention.background:
-            topic, previous, last_claimant = [], mention, None
+    for view in analysis.sentences:
+        mention = view.mention
+        if view.status == "background":
+            previous, last_claimant = mention, None
             continue
-        places = _distinct_places(pm.place for pm in mention.places if is_mappable(pm))
-        is_event = bool(mention.triggers or mention.figures)
-        if not places and is_event and _inherits(mention, previous, topic):
-            places = list(topic)
         claimant = mention.claimant
         if claimant is None and previous is not None and _same_paragraph(previous, mention):
             claimant = last_claimant
+        own_claimant = mention.claimant is not None
         if claimant is None and lead is not None:
             claimant = lead
         date = mention.event_date or default_date
-        if is_event and places:
-            _add_reports(reports, mention, places, date)
+        if view.status == "current" and is_event(mention) and view.places:
+            _add_reports(reports, mention, list(view.places), date)
         for figure in mention.figures:
-            place = _figure_place(mention, figure, places)
+            decision = decisions[id(figure)]
+            if decision.scope not in ("incident", "area"):
+                continue
+            place = decision.place
+            if place is not None and (place.place_id, date) not in reports:
+                _add_reports(reports, mention, [place], date)
             claims.append(_claim(article, mention, figure, place, claimant, date, area))
+            settle[claims[-1].claim_id] = _Settle(figure, mention.sentence.index, own_claimant)
             if place is not None:
                 reports[(place.place_id, date)]["claims"].append(claims[-1].claim_id)
-        # Only what the story is about moves the topic: a sentence on where a
-        # train came from does not end the account of where it was attacked.
-        if places or is_event:
-            topic = places
         if mention.claimant is not None or not _same_paragraph(previous, mention):
             last_claimant = mention.claimant
         previous = mention
+    claims = _settle(claims, settle, analysis)
+    if analysis.kind == "single":
+        claims = _fold_into_one_place(reports, claims)
+    kept = {c.claim_id for c in claims}
+    for data in reports.values():
+        data["claims"] = [c for c in data["claims"] if c in kept]
     return claims, [_report(article.article_id, data) for data in reports.values()]
 
 
-def _distinct_places(found: Iterable[Place]) -> list[Place]:
-    """The places of a sentence, a district dropped when a town in it is named.
+def _fold_into_one_place(reports: dict, claims: list[Claim]) -> list[Claim]:
+    """In an account of one incident, "Mastung" beside "Spezand" is the district.
 
-    "Turbat, in Kech district" is one place, Turbat, not two.
+    Reports at the district (or at a town named like it) join the one more
+    precise place the article names in that district, and so do their claims.
     """
-    places = list(dict.fromkeys(found))
-    towns = {p.admin2 for p in places if p.kind != "district"}
-    return [p for p in places if p.kind != "district" or p.admin2 not in towns]
+    precise = {
+        data["place"].place_id: data["place"]
+        for data in reports.values()
+        if data["place"].kind != "district"
+        and data["place"].name.casefold() != data["place"].admin2.casefold()
+    }
+    moved: dict[str, Place] = {}
+    for key, data in list(reports.items()):
+        place = data["place"]
+        if place.place_id in precise:
+            continue
+        hosts = [p for p in precise.values() if p.admin2 == place.admin2]
+        if len({p.place_id for p in hosts}) != 1:
+            continue
+        host = hosts[0]
+        moved[place.place_id] = host
+        target = next(
+            (d for k, d in reports.items() if d["place"] == host and k[1] == key[1]), None
+        ) or next(d for d in reports.values() if d["place"] == host)
+        target["types"] |= data["types"]
+        target["targets"] += [t for t in data["targets"] if t not in target["targets"]]
+        target["claims"] += data["claims"]
+        target["sentences"] += data["sentences"]
+        target["listed"] = target["listed"] and data["listed"]
+        del reports[key]
+    return [
+        replace(c, place_id=moved[c.place_id].place_id, area=moved[c.place_id].name)
+        if c.place_id in moved
+        else c
+        for c in claims
+    ]
+
+
+@dataclass(frozen=True)
+class _Settle:
+    """What settling needs to know of a claim's figure."""
+
+    figure: Figure
+    sentence: int
+    own_claimant: bool
+
+
+def figure_decisions(analysis: ArticleAnalysis) -> list[FigureDecision]:
+    """Every figure's scope and reason, in order (for ``evaluate --explain``)."""
+    return [d for _, d in analysis.decisions]
+
+
+def _settle(
+    claims: list[Claim], info: dict[str, _Settle], analysis: ArticleAnalysis
+) -> list[Claim]:
+    """Count each person once across the article's claims (see the module docstring)."""
+    claims = _take_out_parts(claims, info)
+    claims = _roles_of_groups(claims, analysis)
+    return _drop_restated_totals(claims, info)
+
+
+def _take_out_parts(claims: list[Claim], info: dict[str, _Settle]) -> list[Claim]:
+    """A part of an earlier total leaves that total: 4 people, among them a girl, is 3 + 1."""
+    out = list(claims)
+    for i, claim in enumerate(out):
+        part = info.get(claim.claim_id)
+        if part is None or not part.figure.part_of_total:
+            continue
+        for j in range(i - 1, -1, -1):
+            total = out[j]
+            total_info = info.get(total.claim_id)
+            if total_info is None or total.figure != claim.figure:
+                continue
+            if (total.scope, total.place_id) != (claim.scope, claim.place_id):
+                continue
+            near = part.sentence - total_info.sentence <= PART_WINDOW
+            # "The dead also included a boy": "also" ties the part to the total
+            # whoever says it; otherwise a part from another source stands apart.
+            also = "also" in part.figure.text.casefold().split()
+            same_source = total.claimant == claim.claimant or not part.own_claimant or also
+            if total.role == "unspecified" and total.value_low > claim.value_low:
+                if near and same_source:
+                    out[j] = replace(
+                        total,
+                        value_low=total.value_low - claim.value_low,
+                        value_high=total.value_high - claim.value_low,
+                    )
+                break
+    return out
+
+
+def _roles_of_groups(claims: list[Claim], analysis: ArticleAnalysis) -> list[Claim]:
+    """Seven "people" in a sentence that names "seven labourers" are the labourers.
+
+    Only within one sentence, and never for a party's claim: a group's "nine
+    individuals" stays as the group put it.
+    """
+    groups: dict[tuple[int, int], Role] = {}
+    # A group that is itself a figure of the sentence ("including two
+    # policemen") is counted already: the rest are not its members.
+    counted = {(c.start_char, c.value_low, c.role) for c in claims if c.role != "unspecified"}
+    for view in analysis.sentences:
+        for value, named in view.mention.groups:
+            if (view.mention.sentence.start_char, value, named) in counted:
+                continue
+            if named != "unspecified":
+                groups.setdefault((view.mention.sentence.start_char, value), cast(Role, named))
+    out = []
+    for claim in claims:
+        group = groups.get((claim.start_char, claim.value_low)) or groups.get(
+            (claim.start_char, ANY_COUNT)
+        )
+        if claim.role == "unspecified" and group and claim.claimant_kind != "party":
+            claim = replace(claim, role=group)
+        out.append(claim)
+    return out
+
+
+def _drop_restated_totals(claims: list[Claim], info: dict[str, _Settle]) -> list[Claim]:
+    """An unsourced area total that adds up the places' own figures is not counted again.
+
+    "Security forces killed 10 terrorists in two districts" before "three
+    near one town" and "seven in the other": the 10 is the reporter's sum.
+    """
+    sums: dict[tuple[str, str], dict[str, int]] = {}
+    for claim in claims:
+        if claim.scope == "incident":
+            per_place = sums.setdefault((claim.figure, claim.role), {})
+            per_place[claim.place_id] = max(per_place.get(claim.place_id, 0), claim.value_low)
+    out = []
+    for claim in claims:
+        per_place = sums.get((claim.figure, claim.role), {})
+        sourced = claim.claim_id in info and info[claim.claim_id].own_claimant
+        restated = (
+            claim.scope == "area"
+            and len(per_place) >= 2
+            and claim.value_low == sum(per_place.values())
+            and not sourced
+        )
+        if not restated:
+            out.append(claim)
+    return out
 
 
 def article_event_date(mentions: Sequence[Mention]) -> dt.date | None:
@@ -155,43 +290,6 @@ def _same_paragraph(a: Mention | None, b: Mention) -> bool:
     return a is not None and a.sentence.paragraph == b.sentence.paragraph
 
 
-def _inherits(mention: Mention, previous: Mention | None, topic: list[Place]) -> bool:
-    """Whether a placeless event sentence continues the previous one's place.
-
-    Only a sentence that names no place at all (not even "Pakistan") and
-    does not speak of the wave as a whole in its main clause qualifies; a
-    pointer back ("the town", "that attack") or the same paragraph ties it
-    to the place before, and so does the very next paragraph.
-    """
-    if len(topic) != 1 or previous is None or mention.places:
-        return False
-    text = mention.sentence.text
-    if _ANAPHOR.search(text):
-        return True
-    if _AREA_WORDS.search(_CLAUSE_BREAK.split(text)[0]):
-        return False
-    if _party_claim(mention) and not _same_paragraph(previous, mention):
-        return False  # a group's claim in its own paragraph is about its whole operation
-    return mention.sentence.paragraph - previous.sentence.paragraph <= 1
-
-
-def _party_claim(mention: Mention) -> bool:
-    text = mention.sentence.text
-    return (mention.claimant is not None and mention.claimant.kind == "party") or bool(
-        re.search(r"\bclaimed responsibility\b", text, re.IGNORECASE)
-    )
-
-
-def _clauses(mention: Mention) -> list[tuple[int, int]]:
-    text, base = mention.sentence.text, mention.sentence.start_char
-    bounds, start = [], 0
-    for m in _CLAUSE_BREAK.finditer(text):
-        bounds.append((base + start, base + m.start()))
-        start = m.end()
-    bounds.append((base + start, base + len(text)))
-    return bounds
-
-
 def _types_by_place(mention: Mention, places: list[Place]) -> dict[str, set[str]]:
     """Attack types per place: the triggers nearest before a place, in its clause.
 
@@ -204,13 +302,23 @@ def _types_by_place(mention: Mention, places: list[Place]) -> dict[str, set[str]
     if len(places) == 1 or not spans:
         types = {t.attack_type for t in mention.triggers if t.attack_type}
         return {p.place_id: set(types) for p in places}
-    for start, end in _clauses(mention):
+    for start, end in clauses(mention):
         triggers = [t for t in mention.triggers if start <= t.start_char < end]
         here = sorted((pos, pid) for pid, pos in spans.items() if start <= pos < end)
+        chosen_by: dict[str, list[Trigger]] = {}
         for pos, pid in here:
             before = [t for t in triggers if t.end_char <= pos]
             chosen = _last_cluster(before, here, pos) if before else _first_cluster(triggers)
+            chosen_by[pid] = chosen
             result[pid] |= {t.attack_type for t in chosen if t.attack_type}
+        if here:
+            # "attacks on camps in Nushki and Panjgur, and operations after them":
+            # what follows the last place belongs to the places listed with it.
+            last = chosen_by[here[-1][1]]
+            trailing = {t.attack_type for t in triggers if t.start_char > here[-1][0]}
+            for _, pid in here:
+                if chosen_by[pid] == last:
+                    result[pid] |= {t for t in trailing if t}
     return result
 
 
@@ -232,16 +340,17 @@ def _add_reports(
     types = _types_by_place(mention, places)
     specific = any(t.attack_type for t in mention.triggers)
     listed = len(places) >= LIST_MIN_PLACES and not specific and not mention.figures
-    targets = [m.group("target").strip() for m in _TARGET.finditer(mention.sentence.text)]
+    targets = list(mention.targets)
     precision = mention.date_precision if mention.event_date else "unknown"
     if date is not None and not mention.event_date:
         precision = "day"
     if (
         not specific
         and _ATTACKERS.search(mention.sentence.text)
-        and any(f.kind in ("killed", "injured") for f in mention.figures)
+        and any(f.kind in ("killed", "injured") and f.role != "militant" for f in mention.figures)
     ):
-        # "insurgents killed 10 people": an attack by armed men, method unsaid.
+        # "insurgents killed 10 people": an attack by armed men, method unsaid
+        # (not "forces killed seven terrorists": their deaths are no assault).
         types = {pid: found or {"armed_assault"} for pid, found in types.items()}
     for place in places:
         entry = reports.setdefault(
@@ -264,8 +373,16 @@ def _add_reports(
         entry["listed"] = entry["listed"] and listed
 
 
+#: A more specific type that makes another redundant for one incident: a
+#: suicide blast is not also a plain bombing; killings after identity checks
+#: are not also targeted killings.
+_SUPERSEDES = {"suicide_bombing": "bombing", "identity_killing": "targeted_killing"}
+
+
 def _report(article_id: str, data: dict) -> Report:
-    types = sorted(data["types"]) or ["other"]
+    found = set(data["types"])
+    found -= {redundant for specific, redundant in _SUPERSEDES.items() if specific in found}
+    types = sorted(found) or ["other"]
     return Report(
         article_id=article_id,
         place=data["place"],
@@ -278,22 +395,6 @@ def _report(article_id: str, data: dict) -> Report:
         listed_only=data["listed"],
         date_end=data["date_end"],
     )
-
-
-def _figure_place(mention: Mention, figure: Figure, places: list[Place]) -> Place | None:
-    """The one place a figure belongs to, or None for a wave-wide figure."""
-    if len(places) == 1:
-        return places[0]
-    for start, end in _clauses(mention):
-        if start <= figure.start_char < end:
-            here = [
-                pm.place
-                for pm in mention.places
-                if pm.place in places and start <= pm.start_char < end
-            ]
-            if len(set(here)) == 1:
-                return here[0]
-    return None
 
 
 def claim_id(article_id: str, figure: Figure) -> str:

@@ -207,6 +207,11 @@ def _add_evaluate(commands: argparse._SubParsersAction, common: argparse.Argumen
     evaluate.add_argument("out", metavar="OUT", help="the build's output folder")
     evaluate.add_argument("--gold", required=True, metavar="GOLD.csv", help="the gold file")
     evaluate.add_argument(
+        "--explain",
+        action="store_true",
+        help="also list every missed, extra and wrong place and figure, one line each",
+    )
+    evaluate.add_argument(
         "--store", metavar="FILE", help="the build's store (default: OUT/incidentmap.db)"
     )
     evaluate.set_defaults(func=_evaluate)
@@ -379,9 +384,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     from geo.evaluate import evaluate_build
 
     result = evaluate_build(
-        Path(args.out), Path(args.gold), store=Path(args.store) if args.store else None
+        Path(args.out),
+        Path(args.gold),
+        store=Path(args.store) if args.store else None,
+        explain=args.explain,
     )
     print(result.report())
+    if args.explain:
+        print()
+        print(result.explain())
     return 0
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _MONTHS = {
@@ -43,11 +44,6 @@ _PATTERNS = (
 )
 _MONTH_YEAR = re.compile(rf"\b(?:in\s+)?{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 _BARE_YEAR = re.compile(r"\b(?:in|since|during|by)\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
-_BACKGROUND_WORDS = re.compile(
-    r"\b(?:last year|past year|previous year|in recent years|for years|for decades|"
-    r"earlier this year|last month|years ago|months ago|in the past)\b",
-    re.IGNORECASE,
-)
 _REPORTING = re.compile(
     r"\b(?:said|says|told|reported|claimed|announced|stated|confirmed|added|wrote|"
     r"issued|released|statement|responding)\b",
@@ -144,13 +140,17 @@ def _is_event_date(text: str, m: re.Match[str]) -> bool:
     return not _NOT_START.search(clause)
 
 
-def is_background(text: str, *, reference: dt.date | None) -> bool:
-    """True when a sentence tells of earlier events ("In 2022", "last year").
+def is_background(
+    text: str, *, reference: dt.date | None, cues: Sequence[re.Pattern[str]] = ()
+) -> bool:
+    """True when a sentence dates events well before the article's ("In March 2022").
 
     ``reference`` is the date of the wave the article reports (or its
-    publication date); a month or year well before it marks history.
+    publication date); a month or year well before it marks history.  Words
+    that recall earlier events ("last year", "a week after") are in
+    ``data/background_cues.csv`` and come in as ``cues``.
     """
-    if _BACKGROUND_WORDS.search(text):
+    if any(cue.search(text) for cue in cues):
         return True
     if reference is None:
         return False

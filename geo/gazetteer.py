@@ -322,7 +322,7 @@ def _apply_place_table(
             place = _place_from_row(row, line, region, coded_to=coded_to)
             place_id = place.place_id
             table[place_id] = place
-            names.append((place.name, place_id))
+            names.append((row["name"], place_id))
         names.extend((alias, place_id) for alias in aliases)
 
 
@@ -353,9 +353,15 @@ def _place_from_row(
         raise ValueError(f"data/places.csv line {line}: every row needs a source")
     province = row.get("province") or ""
     precision = int(row.get("precision") or _PRECISION[kind])
+    # A sub-locality is shown with its town, "Quetta (Saryab Road)", as gold
+    # annotations and ACLED's precision-2 convention write it.
+    name = row["name"]
+    if coded_to is not None:
+        own = name.removeprefix(coded_to.name + " ")  # "Quetta Cantonment" -> "Cantonment"
+        name = f"{coded_to.name} ({own})"
     return Place(
         place_id=f"im:{name_key(row['name']).replace(' ', '-')}",
-        name=row["name"],
+        name=name,
         kind=kind,  # type: ignore[arg-type]
         latitude=lat,
         longitude=lon,

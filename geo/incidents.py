@@ -46,7 +46,9 @@ def merge_reports(reports: Iterable[Report]) -> list[Incident]:
         if report.event_date is None or report.place.kind != "town":
             continue
         _add_to_cluster(clusters, report, _same_place(report.place))
-    for report in reports:
+    # Towns first, districts last: an undated "Kech district" report joins the
+    # undated Turbat incident the same article reports, whatever their order.
+    for report in sorted(reports, key=lambda r: r.place.kind == "district"):
         if report.event_date is not None and report.place.kind == "town":
             continue
         target = _host_cluster(clusters, report)

@@ -9,14 +9,17 @@ files at import time.
 from __future__ import annotations
 
 import csv
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo._paths import PROJECT_DATA
 from geo.records import ATTACK_TYPES, ROLES
 
 _CLAIMANT_KINDS = ("official", "party", "independent", "unattributed")
+_TRIGGER_NEEDS = ("", "militant_figure")
+_VERB_KINDS = ("killed", "injured", "abducted", "captured", "freed", "none")
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,35 @@ class Lexicon:
     triggers: tuple[tuple[str | None, re.Pattern[str]], ...]
     roles: dict[str, str]
     claimants: tuple[tuple[re.Pattern[str], str, str], ...]
+    #: Casualty verbs and verb phrases (as word tuples) -> figure kind or "none".
+    verbs: dict[tuple[str, ...], str] = field(default_factory=dict)
+    #: Place-role cues: (role, side, pattern), in file order.
+    place_cues: tuple[tuple[str, str, re.Pattern[str]], ...] = ()
+    #: Patterns of sentences that recall earlier events ("a week after", "last month").
+    background: tuple[re.Pattern[str], ...] = ()
+    #: Patterns that make a figure one for the whole wave ("across the province").
+    area: tuple[re.Pattern[str], ...] = ()
+    #: What each trigger needs besides its words ("" or "militant_figure"), by index.
+    trigger_requires: tuple[str, ...] = ()
+    #: Patterns saying an attempt failed ("thwarted"): no abduction, seizure or jailbreak.
+    thwarted: tuple[re.Pattern[str], ...] = ()
+    #: What attacks are aimed at ("stormed the Levies station"), as one pattern.
+    target: re.Pattern[str] | None = None
 
-    @property
+    @functools.cached_property
+    def max_verb_words(self) -> int:
+        """Return the longest verb phrase, in words."""
+        return max((len(w) for w in self.verbs), default=1)
+
+    @functools.cached_property
+    def verbs_by_first_word(self) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+        """Verb phrases by their first word, longest first (one lookup per token)."""
+        index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for words, kind in self.verbs.items():
+            index.setdefault(words[0], []).append((words, kind))
+        return {w: tuple(sorted(v, key=lambda p: -len(p[0]))) for w, v in index.items()}
+
+    @functools.cached_property
     def max_role_words(self) -> int:
         """Return the longest role entry, in words."""
         return max((len(w.split()) for w in self.roles), default=1)
@@ -61,8 +91,15 @@ def _compile(pattern: str, path: Path, line: int) -> re.Pattern[str]:
 def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
     """Read ``attack_types.csv``, ``roles.csv`` and ``claimants.csv``."""
     triggers = []
+    requires = []
     path = data_dir / "attack_types.csv"
     for line, row in _rows(path, ("attack_type", "pattern")):
+        need = (row.get("requires") or "").strip()
+        if need not in _TRIGGER_NEEDS:
+            raise ValueError(
+                f"{path} line {line}: requires {need!r} is not one of {_TRIGGER_NEEDS}"
+            )
+        requires.append(need)
         kind = row["attack_type"].strip() or None
         if kind is not None and kind not in ATTACK_TYPES:
             raise ValueError(
@@ -83,4 +120,77 @@ def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:
                 f"{path} line {line}: kind {row['kind']!r} is not one of {_CLAIMANT_KINDS}"
             )
         claimants.append((_compile(row["pattern"], path, line), row["claimant"], row["kind"]))
-    return Lexicon(tuple(triggers), roles, tuple(claimants))
+    return Lexicon(
+        tuple(triggers),
+        roles,
+        tuple(claimants),
+        _verbs(data_dir / "verbs.csv"),
+        _place_cues(data_dir / "place_cues.csv"),
+        _patterns(data_dir / "background_cues.csv"),
+        _patterns(data_dir / "area_cues.csv"),
+        tuple(requires),
+        _patterns(data_dir / "thwarted_cues.csv"),
+        _target_pattern(data_dir / "targets.csv"),
+    )
+
+
+def _target_pattern(path: Path) -> re.Pattern[str] | None:
+    """The phrase after an attack verb that ends in a target noun of ``targets.csv``."""
+    if not path.exists():
+        return None
+    nouns = sorted({row["noun"].strip() for _, row in _rows(path, ("noun",))}, key=len)
+    return re.compile(
+        r"\b(?:attacked|targeted|targeting|stormed|storming|struck|seized(?: control of)?|"
+        r"ambushed|on|into)\s+(?:a|an|the|his|her|their|its)\s+(?P<target>(?:[\w’'-]+\s+){0,4}?"
+        r"(?:" + "|".join(re.escape(n) for n in reversed(nouns)) + r"))\b",
+        re.IGNORECASE,
+    )
+
+
+_PLACE_ROLES = (
+    "origin", "destination", "route", "facility", "venue", "organisation", "street", "base",
+    "train",
+)  # fmt: skip
+
+
+def _place_cues(path: Path) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """Read ``place_cues.csv`` (absent in a reduced data folder: no cues)."""
+    if not path.exists():
+        return ()
+    cues = []
+    for line, row in _rows(path, ("role", "side", "pattern")):
+        if row["role"] not in _PLACE_ROLES or row["side"] not in ("before", "after"):
+            raise ValueError(
+                f"{path} line {line}: expected a role in {', '.join(_PLACE_ROLES)} and side "
+                f"'before' or 'after', got {row['role']!r} and {row['side']!r}"
+            )
+        try:
+            pattern = re.compile(row["pattern"], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{path} line {line}: bad pattern {row['pattern']!r}: {exc}") from None
+        cues.append((row["role"], row["side"], pattern))
+    return tuple(cues)
+
+
+def _patterns(path: Path) -> tuple[re.Pattern[str], ...]:
+    """Read a one-column ``pattern`` table (absent: none)."""
+    if not path.exists():
+        return ()
+    return tuple(_compile(row["pattern"], path, line) for line, row in _rows(path, ("pattern",)))
+
+
+def _verbs(path: Path) -> dict[tuple[str, ...], str]:
+    """Read ``verbs.csv`` (absent in a reduced data folder: no verbs)."""
+    verbs: dict[tuple[str, ...], str] = {}
+    if not path.exists():
+        return verbs
+    for line, row in _rows(path, ("kind", "phrase")):
+        if row["kind"] not in _VERB_KINDS:
+            raise ValueError(
+                f"{path} line {line}: kind {row['kind']!r} is not one of {', '.join(_VERB_KINDS)}"
+            )
+        words = tuple(row["phrase"].casefold().split())
+        if not words:
+            raise ValueError(f"{path} line {line}: empty phrase; expected words like 'shot dead'")
+        verbs[words] = row["kind"]
+    return verbs

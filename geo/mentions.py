@@ -11,17 +11,21 @@ Pure: an article and the loaded gazetteer and lexicon in, mentions out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import cast
 
 from geo._matching import COMMON_WORDS
 from geo.claimants import find_claimant
 from geo.dates import find_dates, is_background
-from geo.figures import find_figures
+from geo.figures import find_figures, find_groups
 from geo.gazetteer import Gazetteer, Spot
-from geo.lexicon import Lexicon
+from geo.lexicon import Lexicon, load_lexicon
 from geo.records import (
     Article,
+    Figure,
     Mention,
     Place,
     PlaceMention,
@@ -40,27 +44,12 @@ _GOVERNMENT_NEXT = re.compile(
     r"accused|blame)))",
     re.IGNORECASE,
 )
-_ORIGIN_BEFORE = re.compile(
-    r"\b(?:from|native of|hailing from|hailed from|left|leaving|departed|departing|"
-    r"set off from|set out from)\s+(?:the\s+)?$",
-    re.I,
-)
-#: "train services to Quetta", "trains between Quetta and Sibi": a route, not a scene.
-_ROUTE_BEFORE = re.compile(
-    r"\b(?:services?|trains?|flights?|traffic|roads?|highways?|links?|routes?|linking|"
-    r"connecting)\b[^.;,]{0,30}\b(?:to|from|between|with|and)\s+$",
-    re.I,
-)
-_ORIGIN_AFTER = re.compile(r"^\s*(?:resident|residents|native|natives|-born|-origin)\b", re.I)
-_BASE_AFTER = re.compile(r"^\s*-?\s*based\b", re.I)
-_TRAIN_AFTER = re.compile(r"^\s+(?:Mail|Express)\b")
-_DESTINATION_BEFORE = re.compile(
-    r"\b(?:bound for|heading (?:to|for)|headed (?:to|for)|en route to|on (?:its|their|the) way "
-    r"to|travell?ing to|taken to|shifted to|moved to|brought to|transported to|flown to)\s+$",
-    re.I,
-)
 #: "QUETTA -", "QUETTA, Pakistan (Reuters) -", "MACH:" opening a story.
 _DATELINE_AFTER = re.compile(r"^\s*(?:[-–—:(]|,\s+[A-Z])")
+#: "Lahore:", "Mastung (Balochistan):", "Karachi (AsiaNews) –" opening a paragraph.
+_TITLE_DATELINE_AFTER = re.compile(r"^\s*(?:\([^)]{1,40}\)\s*)?[:–—]|^\s*(?:\([^)]{1,40}\)\s*)?-\s")
+#: Between the names of a list that shares one role: "residents of A, B and C".
+_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)(?:the\s+)?$")
 _MAPPABLE_KINDS = ("town", "locality", "district", "tehsil")
 
 
@@ -87,18 +76,33 @@ def extract_mentions(
     reference = article.published or _latest_explicit_date(sentences)
     mentions: list[Mention] = []
     previous_date: dt.date | None = None
+    previous_paragraph = -1
     for sentence, sentence_spots, names in zip(sentences, spots, unknown, strict=True):
+        opening = sentence.index == 0 or sentence.paragraph != previous_paragraph
+        previous_paragraph = sentence.paragraph
         places = tuple(
-            _place_mention(article, sentence, spot, gazetteer.resolve(spot, near=context))
-            for spot in sentence_spots
-        )
+            _list_roles(
+                sentence.text,
+                [
+                    _place_mention(
+                        article, sentence, spot, gazetteer.resolve(spot, near=context),
+                        first=opening, cues=lexicon.place_cues,
+                    )
+                    for spot in sentence_spots
+                ],
+                sentence.start_char,
+            )
+        )  # fmt: skip
         dates = [
             d
             for d in find_dates(sentence.text, anchor=article.published, previous=previous_date)
             if d.is_event and d.date is not None
         ]
         first = dates[0] if dates else None
-        background = is_background(sentence.text, reference=reference) or is_caption(sentence.text)
+        figures = find_figures(sentence.text, lexicon, offset=sentence.start_char)
+        background = is_background(
+            sentence.text, reference=reference, cues=lexicon.background
+        ) or is_caption(sentence.text)
         if first is not None and not background:
             previous_date = first.date
         mentions.append(
@@ -106,12 +110,25 @@ def extract_mentions(
                 article_id=article.article_id,
                 sentence=sentence,
                 places=places,
-                triggers=find_triggers(sentence.text, lexicon, offset=sentence.start_char),
-                figures=tuple(find_figures(sentence.text, lexicon, offset=sentence.start_char)),
+                triggers=find_triggers(
+                    sentence.text, lexicon, offset=sentence.start_char, figures=figures
+                ),
+                figures=tuple(figures),
                 event_date=first.date if first else None,
                 date_end=first.end if first else None,
                 date_precision=("range" if first.end else "day") if first else "unknown",
                 claimant=find_claimant(sentence.text, lexicon),
+                groups=tuple(find_groups(sentence.text, lexicon)),
+                targets=tuple(
+                    m.group("target").strip() for m in lexicon.target.finditer(sentence.text)
+                )
+                if lexicon.target
+                else (),
+                area_cues=tuple(
+                    (sentence.start_char + m.start(), sentence.start_char + m.end())
+                    for cue in lexicon.area
+                    for m in cue.finditer(sentence.text)
+                ),
                 background=background,
                 unresolved=tuple(
                     UnresolvedName(article.article_id, start, end, surface, sentence.text)
@@ -199,12 +216,24 @@ def _resolve_unknown(
     return new_spots, still
 
 
-def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trigger, ...]:
-    """Return attack-type triggers, longest first where two overlap."""
+def find_triggers(
+    text: str, lexicon: Lexicon, *, offset: int = 0, figures: Sequence[Figure] = ()
+) -> tuple[Trigger, ...]:
+    """Return attack-type triggers, longest first where two overlap.
+
+    A trigger that requires militants killed or caught in its sentence
+    (``requires=militant_figure``) counts only beside such a figure.
+    """
     found: list[Trigger] = []
-    for attack_type, pattern in lexicon.triggers:
+    militants = any(f.role == "militant" and f.kind in ("killed", "captured") for f in figures)
+    needs = lexicon.trigger_requires or ("",) * len(lexicon.triggers)
+    for (attack_type, pattern), need in zip(lexicon.triggers, needs, strict=True):
+        if need == "militant_figure" and not militants:
+            continue
         for m in pattern.finditer(text):
             found.append(Trigger(attack_type, offset + m.start(), offset + m.end(), m.group()))
+    if lexicon.thwarted:
+        found = [t for t in found if not _thwarted(text, t, offset, lexicon.thwarted)]
     found.sort(key=lambda t: (t.start_char, -(t.end_char - t.start_char)))
     kept: list[Trigger] = []
     for trigger in found:
@@ -215,6 +244,21 @@ def find_triggers(text: str, lexicon: Lexicon, *, offset: int = 0) -> tuple[Trig
             continue
         kept.append(trigger)
     return tuple(kept)
+
+
+_ATTEMPTED_TYPES = ("abduction", "seizure", "prison_break")
+_CLAUSE_END = re.compile(r"[;.]|, (?:while|but|and) ")
+
+
+def _thwarted(text: str, trigger: Trigger, offset: int, cues: Sequence[re.Pattern[str]]) -> bool:
+    """A hostage-taking or seizure that "was thwarted" did not happen."""
+    if trigger.attack_type not in _ATTEMPTED_TYPES:
+        return False
+    start, end = trigger.start_char - offset, trigger.end_char - offset
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    clause = text[left:right]
+    return any(cue.search(clause) for cue in cues)
 
 
 def is_mappable(mention: PlaceMention) -> bool:
@@ -241,18 +285,40 @@ def _latest_explicit_date(sentences: Sequence[Sentence]) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def _place_mention(article: Article, sentence: Sentence, spot: Spot, place: Place) -> PlaceMention:
+def _place_mention(
+    article: Article,
+    sentence: Sentence,
+    spot: Spot,
+    place: Place,
+    *,
+    first: bool,
+    cues: Sequence[tuple[str, str, re.Pattern[str]]],
+) -> PlaceMention:
     local_start = spot.start - sentence.start_char
     local_end = spot.end - sentence.start_char
-    role = place_role(sentence.text, local_start, local_end, place, first=sentence.index == 0)
+    role = place_role(sentence.text, local_start, local_end, place, first=first, cues=cues)
     return PlaceMention(article.article_id, spot.start, spot.end, spot.surface, place, role)
 
 
-def place_role(text: str, start: int, end: int, place: Place, *, first: bool = False) -> PlaceRole:
-    """What a sentence uses a place name for, from the words around it."""
+def place_role(
+    text: str,
+    start: int,
+    end: int,
+    place: Place,
+    *,
+    first: bool = False,
+    cues: Sequence[tuple[str, str, re.Pattern[str]]] | None = None,
+) -> PlaceRole:
+    """What a sentence uses a place name for, from the words around it.
+
+    ``first`` is true for the first sentence of a paragraph (where datelines
+    stand); ``cues`` are the place-role cues of ``data/place_cues.csv``
+    (default: the project's own).
+    """
     before, after, surface = text[:start], text[end:], text[start:end]
     if place.kind in ("country", "province"):
         return "area"
+    opening = first or not before.strip(" \t•*-–—")
     if (
         surface.isupper()
         and len(surface) > 3
@@ -260,14 +326,34 @@ def place_role(text: str, start: int, end: int, place: Place, *, first: bool = F
         and (first or not before.strip())
     ):
         return "dateline"
+    if opening and not before.strip(" \t•*") and _TITLE_DATELINE_AFTER.match(after):
+        return "dateline"
     if surface.casefold() in GOVERNMENT_SEATS and _GOVERNMENT_NEXT.match(after):
         return "government"
-    if _BASE_AFTER.match(after):
-        return "base"
-    if _TRAIN_AFTER.match(after):
-        return "train"
-    if _ORIGIN_BEFORE.search(before) or _ORIGIN_AFTER.match(after):
-        return "origin"
-    if _DESTINATION_BEFORE.search(before) or _ROUTE_BEFORE.search(before):
-        return "destination"
+    for role, side, pattern in cues if cues is not None else default_place_cues():
+        if (side == "before" and pattern.search(before)) or (
+            side == "after" and pattern.match(after)
+        ):
+            return cast(PlaceRole, role)
     return "incident"
+
+
+@functools.cache
+def default_place_cues() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """The project's place-role cues, read once (for callers without a lexicon)."""
+    return load_lexicon().place_cues
+
+
+def _list_roles(text: str, mentions: list[PlaceMention], base: int) -> list[PlaceMention]:
+    """Names listed after one with a cue share its role: "residents of A, B and C"."""
+    out = list(mentions)
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        gap = text[prev.end_char - base : cur.start_char - base]
+        if (
+            prev.role not in ("incident", "area", "dateline", "government", "route")
+            and cur.role == "incident"
+            and _LIST_GAP.match(gap)
+        ):
+            out[i] = replace(cur, role=prev.role)
+    return out

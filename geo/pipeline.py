@@ -180,7 +180,9 @@ def extract(article: Article, resources: Resources) -> Extraction:
         resolve_unknown=resources.online.lookup if resources.online else None,
     )
     claims, reports = build_claims_and_reports(
-        article, mentions, area=resources.region.admin1 or "Pakistan"
+        article,
+        mentions,
+        area=resources.region.admin1 or "Pakistan",
     )
     return Extraction(claims, reports, [u for m in mentions for u in m.unresolved])
 

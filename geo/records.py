@@ -45,6 +45,11 @@ PlaceRole = Literal[
     "destination",  # "bound for Peshawar"
     "train",  # "Bolan Mail", "Jaffar Express"
     "area",  # a province or country: the wave as a whole
+    "route",  # "the Quetta-Sibi line", "on the border between X and Y"
+    "facility",  # "Civil Hospital Quetta"
+    "venue",  # "a press conference in Quetta"
+    "organisation",  # "Mastung Assistant Commissioner", "Quetta division"
+    "street",  # "Sibi Road" (in Quetta)
     "other",
 ]
 DatePrecision = Literal["day", "range", "month", "unknown"]
@@ -129,6 +134,8 @@ class Figure:
     start_char: int
     end_char: int
     text: str
+    #: A part of a total the article gave before ("the DSP was among the dead").
+    part_of_total: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,12 @@ class Mention:
     background: bool = False
     anaphoric: bool = False
     unresolved: tuple[UnresolvedName, ...] = ()
+    #: Counts of people named with a role, whatever befell them: (9, "civilian").
+    groups: tuple[tuple[int, str], ...] = ()
+    #: Spans (article offsets) of words that speak of the whole wave ("across the province").
+    area_cues: tuple[tuple[int, int], ...] = ()
+    #: What the attacks of the sentence were aimed at ("Levies station").
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,21 @@ def split_sentences(article: Article) -> list[Sentence]:
     return sentences
 
 
+#: A bullet inside a paragraph ("• 13 killed • Operation underway") starts a sentence.
+_BULLET = re.compile(r"\s*[•▪●]\s*")
+
+
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    piece_start = start
+    for bullet in _BULLET.finditer(text, start, end):
+        spans += _sentence_spans_of(text, piece_start, bullet.start())
+        piece_start = bullet.end()
+    spans += _sentence_spans_of(text, piece_start, end)
+    return spans
+
+
+def _sentence_spans_of(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     sentence_start = start
     for match in _SENTENCE_END.finditer(text, start, end):

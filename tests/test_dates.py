@@ -272,5 +272,5 @@ def test_dates_come_out_in_text_order():
         pytest.param("Last year, a bus was attacked.", None, True, id="words-need-no-reference"),
     ],
 )
-def test_is_background(text, reference, expected):
-    assert is_background(text, reference=reference) is expected
+def test_is_background(lexicon, text, reference, expected):
+    assert is_background(text, reference=reference, cues=lexicon.background) is expected

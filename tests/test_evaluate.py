@@ -15,21 +15,25 @@ GOLD = [
      "place_canonical": "", "district": "", "attack_types": "", "killed_civilians": "36"},
 ]  # fmt: skip
 INCIDENTS = [
-    {"place": "Nushki", "admin2": "Nushki", "attack_types": "abduction;seizure"},
-    {"place": "Turbat", "admin2": "Kech", "attack_types": "other"},
-    {"place": "Khuzdar", "admin2": "Khuzdar", "attack_types": "other"},
-]
+    {"incident_id": "I1", "place": "Nushki", "admin2": "Nushki",
+     "attack_types": "abduction;seizure", "sources": "A"},
+    {"incident_id": "I2", "place": "Turbat", "admin2": "Kech", "attack_types": "other",
+     "sources": "B"},
+    {"incident_id": "I3", "place": "Khuzdar", "admin2": "Khuzdar", "attack_types": "other",
+     "sources": "B"},
+]  # fmt: skip
 
 
-def _claim(article, figure, role, low, high):
+def _claim(article, figure, role, low, high, incident=""):
     return {"article_id": article, "figure": figure, "role": role, "value_low": low,
-            "value_high": high}  # fmt: skip
+            "value_high": high, "incident_id": incident}  # fmt: skip
 
 
 CLAIMS = [
-    _claim("A", "killed", "security", "7", "7"),
+    _claim("A", "killed", "security", "7", "7", "I1"),
     _claim("B", "killed", "civilian", "30", "40"),
-    _claim("B", "captured", "unspecified", "1", "1"),
+    _claim("B", "captured", "unspecified", "1", "1", "I1"),
+    _claim("A", "killed", "civilian", "2", "2", "I3"),
 ]
 
 
@@ -51,12 +55,40 @@ def test_scores_places_districts_types_and_figures():
     assert "mapped but not in gold: Khuzdar" in result.report()
 
 
-def test_figures_are_matched_within_their_article_when_ids_are_known():
-    ids = {"a.txt": "A", "b.txt": "ELSEWHERE"}
+def test_figures_are_matched_within_their_article_and_place_when_ids_are_known():
+    ids = {"a.txt": "A", "b.txt": "B"}
     result = score(
         incidents=INCIDENTS, claims=CLAIMS, gold=GOLD, article_ids=ids, canonical=spelling
     )
-    assert result.figures_found == 1  # only the 7 of article A remains where it belongs
+    # A's 7 at Nushki and B's area 30..40; B's captured 1 is tied to A's gold row, not B's.
+    assert result.figures_found == 2
+    # Of the build's four figures, B's capture and A's 2 at Khuzdar match nothing.
+    assert (result.figures_right, result.figures_reported) == (2, 4)
+    assert result.article_places.precision == 0.667  # (b, Khuzdar) is not in b.txt's gold
+    lines = result.explain().splitlines()
+    assert any(line.startswith("extra figure") and "Khuzdar" in line for line in lines) is False
+    assert any(line.startswith("extra place") and "Khuzdar" in line for line in lines)
+    assert any(line.startswith("missed figure") and "freed_prisoners=30" in line for line in lines)
+
+
+def test_background_places_mapped_are_reported():
+    ids = {"a.txt": "A", "b.txt": "B"}
+    background = [{"article_file": "b.txt", "place_canonical": "Khuzdar (Zehri)"}]
+    result = score(
+        incidents=INCIDENTS,
+        claims=CLAIMS,
+        gold=GOLD,
+        article_ids=ids,
+        canonical=spelling,
+        background=background,
+    )
+    assert result.background_mapped == ("khuzdar (b.txt)",)
+
+
+def test_a_gold_sublocality_counts_as_its_town():
+    gold = [dict(GOLD[0], place_canonical="Nushki (Killi Mengal)")]
+    result = score(incidents=INCIDENTS[:1], claims=[], gold=gold, canonical=spelling)
+    assert (result.places.precision, result.places.recall) == (1.0, 1.0)
 
 
 def test_gold_file_without_the_columns_says_which():

@@ -226,8 +226,11 @@ FIGURE_CASES = [
     ),
     pytest.param(
         "The blast killed 9 people including five men and four policemen.",
-        [("killed", "unspecified", 9, 9, "", "9 people")],
-        id="subgroup-mixed-roles-stay-unspecified",
+        [
+            ("killed", "unspecified", 5, 5, "", "9 people"),
+            ("killed", "security", 4, 4, "", "four policemen"),
+        ],
+        id="subgroup-with-a-role-is-split-out",
     ),
     pytest.param(
         "The blast killed 11 people including five men and three women.",
@@ -241,7 +244,10 @@ FIGURE_CASES = [
     ),
     pytest.param(
         "Officials said 12 people were killed, among them four soldiers.",
-        [("killed", "unspecified", 12, 12, "", "12 people")],
+        [
+            ("killed", "unspecified", 8, 8, "", "12 people"),
+            ("killed", "security", 4, 4, "", "four soldiers"),
+        ],
         id="subgroup-among",
     ),
     # ellipsis, totals, "another", "others", hostages, inmates
@@ -397,3 +403,105 @@ def test_figures_come_out_in_text_order(lexicon):
 
 def test_vague_numbers_follow_acled():
     assert VAGUE_NUMBERS == {"dozens": 12, "hundreds": 100}
+
+
+# ------------------------------------------------------------------ clause-level binding
+
+BINDING_CASES = [
+    pytest.param(
+        "Twelve hostages rescued, four militants killed in the raid.",
+        [("killed", "militant", 4, 4, "", "four militants")],
+        id="rescued-is-never-a-death",
+    ),
+    pytest.param(
+        "6 dead, over 20 injured as a bomb goes off in a market.",
+        [
+            ("killed", "unspecified", 6, 6, "", "6 dead"),
+            ("injured", "unspecified", 20, 20, "more than", "over 20 injured"),
+        ],
+        id="headline-dead-and-injured",
+    ),
+    pytest.param(
+        "The blast led to the killing of five people and more than 30 were injured.",
+        [
+            ("killed", "unspecified", 5, 5, "", "five people"),
+            ("injured", "unspecified", 30, 30, "more than", "more than 30"),
+        ],
+        id="killing-of-then-own-verb",
+    ),
+    pytest.param(
+        "The attack killed six soldiers and 11 others were wounded.",
+        [
+            ("killed", "security", 6, 6, "", "six soldiers"),
+            ("injured", "security", 11, 11, "", "11 others"),
+        ],
+        id="own-verb-beats-the-list",
+    ),
+    pytest.param(
+        "Two soldiers and an officer laid down their lives in the fighting.",
+        [("killed", "security", 3, 3, "", "Two soldiers and an officer")],
+        id="listed-people-of-one-role-are-one-figure",
+    ),
+    pytest.param(
+        "Gunmen gunned down eight labourers at a camp.",
+        [("killed", "civilian", 8, 8, "", "eight labourers")],
+        id="phrasal-verb-before",
+    ),
+    pytest.param(
+        "Nine men were kidnapped from a van and later executed.",
+        [
+            ("abducted", "unspecified", 9, 9, "", "Nine men"),
+            ("killed", "unspecified", 9, 9, "", "Nine men"),
+        ],
+        id="second-verb-same-people",
+    ),
+    pytest.param(
+        "Three people — including a constable — were killed near the gate.",
+        [
+            ("killed", "unspecified", 2, 2, "", "Three people"),
+            ("killed", "security", 1, 1, "", "a constable"),
+        ],
+        id="dash-subgroup-split-out",
+    ),
+    pytest.param(
+        "In the raid, two Levies men, five policemen and four civilians sustained injuries.",
+        [
+            (
+                "injured",
+                "unspecified",
+                11,
+                11,
+                "",
+                "two Levies men, five policemen and four civilians",
+            )
+        ],
+        id="injured-list-is-one-figure",
+    ),
+    pytest.param(
+        "Fortunately, there was no loss of life in the explosion.",
+        [("killed", "unspecified", 0, 0, "", "no loss of life")],
+        id="no-loss-of-life-is-zero",
+    ),
+    pytest.param(
+        "About 300 passengers were on board the train.",
+        [],
+        id="on-board-is-no-figure",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BINDING_CASES)
+def test_figures_are_bound_to_their_own_verb(lexicon, text, expected):
+    assert _figures(text, lexicon) == expected
+
+
+def test_a_victim_among_the_dead_is_a_part_of_an_earlier_total(lexicon):
+    (figure,) = find_figures("The station's SHO was among the dead, police said.", lexicon)
+    assert (figure.kind, figure.role, figure.low, figure.part_of_total) == (
+        "killed",
+        "security",
+        1,
+        True,
+    )
+    (girl,) = find_figures("Those killed in the blast also include a girl.", lexicon)
+    assert (girl.role, girl.low, girl.part_of_total) == ("civilian", 1, True)

@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from geo.figures import find_figures
 from geo.lexicon import Lexicon
 from geo.mentions import extract_mentions, find_triggers, is_caption, is_mappable, place_role
 from geo.records import Article, Place, PlaceMention
@@ -108,8 +109,24 @@ TRIGGER_CASES = [
         id="set-two-words-on-fire",
     ),
     pytest.param("They set fire to 12 trucks.", [("arson", "set fire to")], id="set-fire-to"),
+    pytest.param("The raiders looted two banks.", [("other", "looted")], id="looting-is-other"),
     pytest.param(
-        "The gas pipeline was sabotaged.", [("sabotage", "sabotaged")], id="passive-sabotaged"
+        "Security forces killed four terrorists in an operation.",
+        [("security_operation", "an operation")],
+        id="operation-with-militants-killed",
+    ),
+    pytest.param(
+        "A search operation was launched after the blast.",
+        [("bombing", "blast")],
+        id="search-operation-after-an-attack-is-no-type",
+    ),
+    pytest.param(
+        "An attempt to take hostages at the station was thwarted.",
+        [],
+        id="thwarted-hostage-taking-is-no-abduction",
+    ),
+    pytest.param(
+        "The gas pipeline was sabotaged.", [("sabotage", "was sabotaged")], id="passive-sabotaged"
     ),
     pytest.param(
         "A railway bridge was blown up near Sibi.",
@@ -126,7 +143,9 @@ TRIGGER_CASES = [
 
 @pytest.mark.parametrize(("text", "expected"), TRIGGER_CASES)
 def test_find_triggers(lexicon, text, expected):
-    assert [(t.attack_type, t.text) for t in find_triggers(text, lexicon)] == expected
+    figures = find_figures(text, lexicon)
+    found = find_triggers(text, lexicon, figures=figures)
+    assert [(t.attack_type, t.text) for t in found] == expected
 
 
 def test_every_attack_type_has_a_trigger_case(lexicon):
