@@ -172,8 +172,21 @@ def find_figures(text: str, lexicon: Lexicon, *, offset: int = 0) -> list[Figure
     ("12 hostages were rescued") is not a figure.  Offsets are shifted by
     ``offset`` (the sentence's start in its article).
     """
+    return figures_and_groups(text, lexicon, offset=offset)[0]
+
+
+def figures_and_groups(
+    text: str, lexicon: Lexicon, *, offset: int = 0
+) -> tuple[list[Figure], list[tuple[int, str]]]:
+    """:func:`find_figures` and :func:`find_groups` of one sentence, tokenised once."""
     tokens = tokenize(text)
     verbs = _Verbs(tokens, lexicon)
+    return _figures(tokens, verbs, text, lexicon, offset), _groups(tokens, verbs, lexicon)
+
+
+def _figures(
+    tokens: list[Token], verbs: _Verbs, text: str, lexicon: Lexicon, offset: int
+) -> list[Figure]:
     numbers = _with_single_people(tokens, find_numbers(tokens), lexicon)
     bound: list[_Bound] = []
     pending: list[tuple[Number, str, int]] = []  # listed figures waiting for a verb
@@ -693,7 +706,10 @@ def find_groups(text: str, lexicon: Lexicon) -> list[tuple[int, str]]:
     A later "nine people were killed" at the same place counts the same group.
     """
     tokens = tokenize(text)
-    verbs = _Verbs(tokens, lexicon)
+    return _groups(tokens, _Verbs(tokens, lexicon), lexicon)
+
+
+def _groups(tokens: list[Token], verbs: _Verbs, lexicon: Lexicon) -> list[tuple[int, str]]:
     out = []
     for num in find_numbers(tokens):
         role, _ = _role_in(tokens, num.last, lexicon, verbs)

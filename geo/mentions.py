@@ -20,7 +20,7 @@ from typing import cast
 from geo._matching import COMMON_WORDS
 from geo.claimants import find_claimant
 from geo.dates import find_dates, is_background
-from geo.figures import find_figures, find_groups
+from geo.figures import figures_and_groups
 from geo.gazetteer import Gazetteer, Spot
 from geo.lexicon import Lexicon, load_lexicon
 from geo.records import (
@@ -99,7 +99,7 @@ def extract_mentions(
             if d.is_event and d.date is not None
         ]
         first = dates[0] if dates else None
-        figures = find_figures(sentence.text, lexicon, offset=sentence.start_char)
+        figures, groups = figures_and_groups(sentence.text, lexicon, offset=sentence.start_char)
         background = is_background(
             sentence.text, reference=reference, cues=lexicon.background
         ) or is_caption(sentence.text)
@@ -118,7 +118,7 @@ def extract_mentions(
                 date_end=first.end if first else None,
                 date_precision=("range" if first.end else "day") if first else "unknown",
                 claimant=find_claimant(sentence.text, lexicon),
-                groups=tuple(find_groups(sentence.text, lexicon)),
+                groups=tuple(groups),
                 targets=tuple(
                     m.group("target").strip() for m in lexicon.target.finditer(sentence.text)
                 )
