@@ -1,14 +1,16 @@
 """Load news articles from disk and turn them into :class:`~geo.records.Article`.
 
-I/O stays at the edge (:func:`iter_article_files`, :func:`read_article`); the
-middle is pure: :func:`decode_bytes` turns bytes into text and
-:func:`parse_article` turns text into an article (metadata header read, HTML
-reduced to text, repeated paragraphs dropped, content hashed).
+I/O stays at the edge (:func:`find_article_files`, :func:`read_article`, on
+top of :mod:`geo._files`, which trusts no folder); the middle is pure:
+:func:`decode_bytes` turns bytes into text and :func:`parse_article` turns
+text into an article (metadata header read, HTML reduced to text, repeated
+paragraphs dropped, size capped, content hashed).  What looks wrong but can
+still be read (a publication date in the future, front matter never closed,
+a script the extractor does not read) is read, with a warning naming the file.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
 import json
@@ -17,9 +19,12 @@ import os
 import pathlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
-from html.parser import HTMLParser
 
+from geo._decode import ArticleError, cut_bytes, decode_bytes, normalise_newlines
+from geo._files import Skipped, file_problem, read_limited, walk
+from geo._html import reduce_html
 from geo.records import Article
 
 logger = logging.getLogger(__name__)
@@ -28,15 +33,24 @@ logger = logging.getLogger(__name__)
 ARTICLE_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm")
 _HTML_SUFFIXES = frozenset({".html", ".htm"})
 
-#: How much of a file is inspected for binary content; a text file that is
-#: plain prose shows it long before this.
-BINARY_SNIFF_BYTES = 8 * 1024
-#: Above this share of control characters the "text" is not prose, even if it
-#: decodes; legitimate files carry at most a stray form feed or two.
-MAX_CONTROL_SHARE = 0.05
 #: Length of ``article_id``: 64 bits of sha256 are plenty for a news corpus
 #: and stay readable in CSV files.
 ARTICLE_ID_LENGTH = 16
+#: Characters of text read from one article (about 2 MB): a long report is a
+#: few tens of kilobytes, so more is a concatenation or a dump, and reading it
+#: whole would hold up the build for minutes.  The rest is cut, with a warning.
+MAX_ARTICLE_CHARS = 2_000_000
+#: Bytes read from one file: an HTML page carries scripts and styles around
+#: its text, so ten times :data:`MAX_ARTICLE_CHARS`; past it, the file is cut.
+MAX_FILE_BYTES = 10 * MAX_ARTICLE_CHARS
+#: A publication date this many days after today is taken for a typo or a
+#: scraper's error, not used: one day covers time zones ahead of the reader's.
+FUTURE_DATE_SLACK_DAYS = 1
+#: Above this share of letters outside the Latin script, the text is not one
+#: the extractor can read (its lexicon is English): it is read, with a warning.
+MAX_FOREIGN_LETTER_SHARE = 0.5
+#: Letters inspected for the script check: plenty to tell, and quick.
+SCRIPT_SAMPLE_CHARS = 20_000
 
 _FRONT_MATTER_KEYS = frozenset({"url", "outlet", "published", "date", "title", "source", "author"})
 _KEY_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
@@ -46,7 +60,6 @@ _YAML_LINE = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]*[ \t]*:.*|[ \t-].*|#.*|)$")
 # Scrapers of some outlets prefix the body with the date on its first line and
 # carry on with the article on that same line.
 _DATE_LINE = re.compile(r"^[ \t]*date:?[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
-_CONTROL_OK = frozenset("\t\n\r\f\v")
 # Article field <- header keys, first non-empty wins ("author" is read, not kept).
 _HEADER_FIELDS = {
     "url": ("url",),
@@ -76,12 +89,10 @@ _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\
 _MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
 
 
-class ArticleError(ValueError):
-    """A file that cannot be used as an article (empty, binary, undecodable)."""
-
-
 def iter_article_files(paths: Iterable[str | os.PathLike]) -> list[pathlib.Path]:
     """Expand files and folders into a sorted list of article files.
+
+    The files :func:`find_article_files` skips are logged as warnings, with why.
 
     Parameters
     ----------
@@ -104,39 +115,53 @@ def iter_article_files(paths: Iterable[str | os.PathLike]) -> list[pathlib.Path]
     TypeError
         If ``paths`` is a single string or path instead of a collection.
     """
+    files, skipped = find_article_files(paths)
+    for item in skipped:
+        logger.warning("skipped %s", item)
+    return files
+
+
+def find_article_files(
+    paths: Iterable[str | os.PathLike],
+) -> tuple[list[pathlib.Path], list[Skipped]]:
+    """Like :func:`iter_article_files`, but return the skipped paths and reasons too.
+
+    Inside folders, an entry that cannot be read is skipped with a reason, not
+    a crash or a hang: a FIFO, socket or device named like an article, a
+    symbolic link that loops or leads nowhere, a link back to a folder
+    already walked, a folder that cannot be listed.  Links to files and
+    folders elsewhere are followed.
+    """
     if isinstance(paths, str | bytes | os.PathLike):
         raise TypeError(
             f"paths must be an iterable of paths, got a single {type(paths).__name__} "
             f"{paths!r}; wrap it in a list: iter_article_files([path])"
         )
-    found: dict[pathlib.Path, pathlib.Path] = {}
+    found: dict[str, pathlib.Path] = {}
+    skipped: list[Skipped] = []
     for given in paths:
-        for path in _expand(pathlib.Path(given)):
-            found.setdefault(path.resolve(), path)
-    return sorted(found.values())
+        files, missed = _expand(pathlib.Path(given))
+        skipped.extend(missed)
+        for path in files:
+            # realpath, unlike Path.resolve, never raises on a loop.
+            found.setdefault(os.path.realpath(path), path)
+    return sorted(found.values()), skipped
 
 
-def _expand(path: pathlib.Path) -> list[pathlib.Path]:
+def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped]]:
     if path.is_dir():
-        files: list[pathlib.Path] = []
-        for root, dirs, names in os.walk(path):
-            # Pruning in place stops os.walk from descending into hidden folders.
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            files.extend(
-                pathlib.Path(root, name)
-                for name in names
-                if not name.startswith(".") and _is_article_name(name)
-            )
-        return files
+        return walk(path, _is_article_name)
     if path.is_file():
         if not _is_article_name(path.name):
             raise ValueError(
                 f"Article file {str(path)!r} has suffix {path.suffix!r}; expected one of "
                 f"{', '.join(ARTICLE_SUFFIXES)}. Rename or convert the file, or leave it out."
             )
-        return [path]
+        return [path], []
     if path.exists():
         raise ValueError(f"Article path {str(path)!r} is neither a file nor a folder.")
+    if path.is_symlink():
+        raise ValueError(f"Article path {str(path)!r} cannot be read: {file_problem(path)}.")
     raise FileNotFoundError(
         f"Article path {str(path)!r} does not exist; expected a file "
         f"({', '.join(ARTICLE_SUFFIXES)}) or a folder of them. Check the spelling "
@@ -164,12 +189,27 @@ def read_article(path: pathlib.Path) -> Article:
     Raises
     ------
     ArticleError
-        If the file is empty (or whitespace only), binary, undecodable, or has
-        a metadata header but no text.
+        If the file cannot be read (not a regular file, no permission), is
+        empty (or whitespace only), binary, undecodable, or has a metadata
+        header but no text.
     """
     path = pathlib.Path(path)
-    data = path.read_bytes()
     name = str(path)
+    try:
+        data, cut = read_limited(path, MAX_FILE_BYTES)
+    except OSError as exc:
+        raise ArticleError(
+            f"Article file {name!r} cannot be read: {exc.strerror or exc}; expected a "
+            "regular file this user can read."
+        ) from None
+    if cut:
+        logger.warning(
+            "%s is larger than %d MB; only its first %d MB are read (MAX_FILE_BYTES)",
+            name,
+            MAX_FILE_BYTES // 1_000_000,
+            MAX_FILE_BYTES // 1_000_000,
+        )
+        data = cut_bytes(data)
     raw = decode_bytes(data, source=name)
     if not raw.strip():
         raise ArticleError(
@@ -185,84 +225,9 @@ def read_article(path: pathlib.Path) -> Article:
     return article
 
 
-def decode_bytes(data: bytes, *, source: str = "") -> str:
-    """Decode the bytes of an article file into text with Unix newlines.
-
-    UTF-8 (with or without BOM) and UTF-16/32 with a BOM are recognised;
-    anything else that is not UTF-8 is read as cp1252, then latin-1, the
-    encodings of most old Western web pages and Windows editors.
-
-    Parameters
-    ----------
-    data : bytes
-        The file content.
-    source : str, optional
-        The file name, used in messages.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ArticleError
-        If the data looks binary or a BOM-marked UTF-16/32 file does not decode.
-    """
-    where = f"Article file {source!r}" if source else "Article data"
-    text = _decode_bom(data, where)
-    if text is None:
-        if b"\x00" in data[:BINARY_SNIFF_BYTES]:
-            raise ArticleError(
-                f"{where} looks binary (NUL bytes in the first {BINARY_SNIFF_BYTES} bytes); "
-                "expected UTF-8 or 8-bit text. Convert it to a .txt or .html file, "
-                "save UTF-16 text with a byte-order mark, or remove it."
-            )
-        text = _decode_8bit(data, where)
-    sample = text[:BINARY_SNIFF_BYTES]
-    controls = sum(1 for ch in sample if ch not in _CONTROL_OK and unicodedata.category(ch) == "Cc")
-    if sample and controls / len(sample) > MAX_CONTROL_SHARE:
-        raise ArticleError(
-            f"{where} looks binary ({controls} control characters in its first "
-            f"{len(sample)} characters); expected text. Convert it to a .txt or .html "
-            "file, or remove it."
-        )
-    return _normalise_newlines(text)
-
-
-def _decode_bom(data: bytes, where: str) -> str | None:
-    # UTF-32 first: the UTF-32-LE mark starts with the UTF-16-LE one.
-    for codec, boms in (
-        ("utf-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
-        ("utf-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
-    ):
-        if data.startswith(boms):
-            try:
-                return data.decode(codec)  # consumes the mark
-            except UnicodeDecodeError as exc:
-                raise ArticleError(
-                    f"{where} starts with a {codec} byte-order mark but does not decode as "
-                    f"{codec} ({exc.reason} at byte {exc.start}); re-save it as UTF-8."
-                ) from exc
-    return None
-
-
-def _decode_8bit(data: bytes, where: str) -> str:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    # cp1252 leaves five bytes undefined; latin-1 then reads them as C1 controls.
-    codec = "cp1252" if all(b not in data for b in b"\x81\x8d\x8f\x90\x9d") else "latin-1"
-    logger.info("%s is not UTF-8; reading it as %s", where, codec)
-    return data.decode(codec)
-
-
-def _normalise_newlines(text: str) -> str:
-    return re.sub(r"\r\n?|[\u2028\u2029]", "\n", text)
-
-
-def parse_article(raw: str, *, path: str = "", is_html: bool = False) -> Article:
+def parse_article(
+    raw: str, *, path: str = "", is_html: bool = False, today: dt.date | None = None
+) -> Article:
     """Turn the text of an article file into an :class:`Article`.
 
     Parameters
@@ -277,52 +242,109 @@ def parse_article(raw: str, *, path: str = "", is_html: bool = False) -> Article
     is_html : bool, optional
         Reduce the body from HTML to text and take missing metadata from
         ``<meta>``, ``<link rel=canonical>``, ``<time>`` and ``<title>``.
+    today : datetime.date, optional
+        The date a publication date may not be later than (default: today).
 
     Returns
     -------
     Article
         ``text`` is the cleaned body: metadata removed, HTML reduced, lines
-        that repeat an earlier line dropped.  ``article_id`` hashes the text
-        and the metadata, not the path, so the same article in two files
-        gets the same id.
+        that repeat an earlier line dropped, cut after
+        :data:`MAX_ARTICLE_CHARS` characters.  ``article_id`` hashes the text
+        with its whitespace normalised, and the metadata, not the path, so the
+        same article in two files, or re-wrapped, gets the same id.
+        ``published`` is None when the date given is in the future (the id
+        still hashes it: the id depends on the content alone, not on the day
+        it is read).
+
+    Notes
+    -----
+    Warnings, each naming ``path``: a date that cannot be read or lies in
+    the future, front matter opened by ``---`` but never closed (its
+    ``key: value`` lines are still read as metadata), text cut at the size
+    cap, and text mostly in a script other than Latin (the extractor reads
+    English, so such an article yields no incidents).
     """
-    meta, body = _split_metadata(_normalise_newlines(raw).lstrip("\ufeff"))
+    where = path or "<article>"
+    meta, body = _split_metadata(normalise_newlines(raw).lstrip("\ufeff"), where)
     # A scraper's " date YYYY-MM-DD" may open the body after a header too.
     dated = _DATE_LINE.match(body.lstrip("\n"))
     if dated:
         meta.setdefault("published", dated.group(1))
         body = body.lstrip("\n")[dated.end() :]
     if is_html:
-        html_meta, body = _reduce_html(body)
-        for key, value in html_meta.items():
+        found, body = reduce_html(body)
+        for key, value in _pick(found, _HTML_FIELDS).items():
             meta.setdefault(key, value)
-    text = _drop_repeated_lines(body)
-    published = _published(meta, path)
+    text = _capped(_drop_repeated_lines(body), where)
+    _check_script(text, where)
+    date = _published(meta, where)
     outlet, url, title = (meta.get(key, "") for key in ("outlet", "url", "title"))
     return Article(
-        article_id=_article_id(text, outlet, url, published, title),
+        article_id=_article_id(text, outlet, url, date, title),
         path=path,
         text=text,
         outlet=outlet,
         url=url,
-        published=published,
+        published=_not_future(date, where, today or dt.date.today()),
         title=title,
     )
 
 
-def _split_metadata(raw: str) -> tuple[dict[str, str], str]:
+def _capped(text: str, where: str) -> str:
+    """Cut text longer than :data:`MAX_ARTICLE_CHARS` at a paragraph (else line) break."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return text
+    end = max(text.rfind("\n\n", 0, MAX_ARTICLE_CHARS), text.rfind("\n", 0, MAX_ARTICLE_CHARS))
+    end = end if end > MAX_ARTICLE_CHARS // 2 else MAX_ARTICLE_CHARS
+    logger.warning(
+        "%s: the text is %d characters long; only the first %d are read (MAX_ARTICLE_CHARS): "
+        "split it into its articles to read all of it",
+        where,
+        len(text),
+        end,
+    )
+    return text[:end].rstrip()
+
+
+def _check_script(text: str, where: str) -> None:
+    """Warn when most letters are in a script the extractor does not read."""
+    letters = [ch for ch in text[:SCRIPT_SAMPLE_CHARS] if ch.isalpha()]
+    foreign = Counter(_script(ch) for ch in letters if not _is_latin(ch))
+    if not letters or sum(foreign.values()) <= MAX_FOREIGN_LETTER_SHARE * len(letters):
+        return
+    script = foreign.most_common(1)[0][0]
+    logger.warning(
+        "%s: %.0f%% of its letters are in %s script, which the extractor does not read (it "
+        "reads English): expect no incidents from it. Add an English version of the article",
+        where,
+        100 * sum(foreign.values()) / len(letters),
+        script,
+    )
+
+
+def _is_latin(ch: str) -> bool:
+    # ASCII, Latin-1 and Latin Extended A/B, and Latin Extended Additional.
+    return ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"
+
+
+def _script(ch: str) -> str:
+    """The script of a letter, from its Unicode name ("ARABIC LETTER BEH" -> "Arabic")."""
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0].title()
+
+
+def _split_metadata(raw: str, where: str) -> tuple[dict[str, str], str]:
     """Return the metadata header as canonical keys, and the body after it."""
     lines = raw.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     if first < len(lines) and _FENCE.match(lines[first]):
-        # YAML front matter: foreign keys (tags, lang...) are allowed and ignored,
-        # but a line of prose means the fences are rules around text, not a header.
+        # YAML front matter: foreign keys (tags, lang...) are allowed and ignored.
         for end in range(first + 1, len(lines)):
             if _FENCE.match(lines[end]):
                 return _header(lines[first + 1 : end]), "\n".join(lines[end + 1 :])
             if not _YAML_LINE.match(lines[end]):
                 break
-        return {}, raw
+        return _unclosed_front_matter(lines, first, where) or ({}, raw)
     # A bare block must be unmistakable, since prose can look like "Note: ...".
     for end in range(first, len(lines)):
         if _FENCE.match(lines[end]):
@@ -336,6 +358,36 @@ def _split_metadata(raw: str) -> tuple[dict[str, str], str]:
     if match:
         return {"published": match.group(1)}, raw[match.end() :]
     return {}, raw
+
+
+def _unclosed_front_matter(
+    lines: list[str], fence: int, where: str
+) -> tuple[dict[str, str], str] | None:
+    """Read front matter whose closing ``---`` is missing, with a warning; None if it is none.
+
+    It is front matter if the line after the fence is ``key: value`` with a
+    key of :data:`_FRONT_MATTER_KEYS`; it ends at the first other line
+    (blank lines aside).  Otherwise the fence is a rule above prose.
+    """
+    keys = [i for i in range(fence + 1, len(lines)) if lines[i].strip()]
+    if not keys or not _is_header_line(lines[keys[0]]):
+        return None
+    end = next((i for i in keys if not _is_header_line(lines[i])), len(lines))
+    read = f"line {end}" if end == fence + 2 else f"lines {fence + 2}-{end}"
+    logger.warning(
+        "%s: the front matter opened by '---' on line %d is not closed by a '---' line; "
+        "%s read as metadata, and the text starts at line %d. Add the closing '---'",
+        where,
+        fence + 1,
+        read,
+        end + 1,
+    )
+    return _header(lines[fence + 1 : end]), "\n".join(lines[end:])
+
+
+def _is_header_line(line: str) -> bool:
+    match = _KEY_VALUE.match(line)
+    return not line.strip() or bool(match and match.group(1).lower() in _FRONT_MATTER_KEYS)
 
 
 def _header(lines: list[str]) -> dict[str, str]:
@@ -356,7 +408,7 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _published(meta: dict[str, str], path: str) -> dt.date | None:
+def _published(meta: dict[str, str], where: str) -> dt.date | None:
     value = meta.get("published", "")
     if not value:
         return None
@@ -365,10 +417,24 @@ def _published(meta: dict[str, str], path: str) -> dt.date | None:
         logger.warning(
             "%s: cannot read the published date %r (expected 2026-02-04, "
             "'4 February 2026' or 'February 4, 2026'); leaving it empty",
-            path or "<article>",
+            where,
             value,
         )
     return date
+
+
+def _not_future(date: dt.date | None, where: str, today: dt.date) -> dt.date | None:
+    """Drop a publication date later than ``today`` (a typo, or a scraper's clock), warning."""
+    if date is None or (date - today).days <= FUTURE_DATE_SLACK_DAYS:
+        return date
+    logger.warning(
+        "%s: the published date %s is in the future (today is %s); it is not used, so "
+        "dates the text gives in part stay unknown. Correct the date in the file",
+        where,
+        date.isoformat(),
+        today.isoformat(),
+    )
+    return None
 
 
 def _parse_date(value: str) -> dt.date | None:
@@ -403,89 +469,9 @@ def _drop_repeated_lines(body: str) -> str:
 
 
 def _article_id(text: str, outlet: str, url: str, published: dt.date | None, title: str) -> str:
-    # JSON keeps the fields apart, so moving text between them changes the hash.
-    payload = json.dumps([text, outlet, url, published.isoformat() if published else "", title])
+    # Whitespace is layout: re-wrapped or re-indented, an article is the same
+    # source.  JSON keeps the fields apart, so moving text between them changes
+    # the hash.
+    fields = [" ".join(value.split()) for value in (text, outlet, url, title)]
+    payload = json.dumps([*fields[:3], published.isoformat() if published else "", fields[3]])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:ARTICLE_ID_LENGTH]
-
-
-# ---------------------------------------------------------------------------- HTML
-
-_SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg"}
-    | {"template", "button", "select"}
-)
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "li", "article", "section", "tr", "blockquote", "main", "ul", "ol", "table"}
-    | {"h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "figure", "dl", "dt", "dd", "pre"}
-)
-_META_KEYS = frozenset({"og:site_name", "article:published_time", "og:url", "og:title"})
-
-
-class _HtmlReducer(HTMLParser):
-    """Collect the readable text of a page and its metadata."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.found: dict[str, str] = {}
-        self._skipping: list[str] = []
-        self._title: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skipping.append(tag)
-        if self._skipping:
-            return
-        attr = {key.lower(): (value or "").strip() for key, value in attrs}
-        if tag == "meta":
-            key = (attr.get("property") or attr.get("name", "")).lower()
-            if key in _META_KEYS and attr.get("content"):
-                self.found.setdefault(key, attr["content"])
-        elif tag == "link" and "canonical" in attr.get("rel", "").lower().split():
-            if attr.get("href"):
-                self.found.setdefault("canonical", attr["href"])
-        elif tag == "time" and attr.get("datetime"):
-            self.found.setdefault("time", attr["datetime"])
-        elif tag == "title" and "title" not in self.found:
-            self._title = []
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _SKIP_TAGS:  # "<svg/>" has no content to skip
-            self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._skipping:
-            while self._skipping.pop() != tag:
-                pass
-            return
-        if self._skipping:
-            return
-        if tag == "title" and self._title is not None:
-            self.found["title"] = " ".join("".join(self._title).split())
-            self._title = None
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skipping:
-            return
-        if self._title is not None:
-            self._title.append(data)
-        else:
-            # Line breaks in HTML source are layout, not text: only tags break lines.
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def _reduce_html(markup: str) -> tuple[dict[str, str], str]:
-    """Return metadata found in the page (canonical keys) and its readable text."""
-    parser = _HtmlReducer()
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
-    return _pick(parser.found, _HTML_FIELDS), re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,12 +60,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return _interrupted()
     except FileNotFoundError as exc:
         print(f"incidentmap: {exc}", file=sys.stderr)
         return 2
     except (ValueError, RuntimeError, OSError) as exc:
         print(f"incidentmap: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.Error as exc:
+        return _store_failed(exc)
+
+
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells expect.
+INTERRUPTED_EXIT = 130
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line, not a traceback; what was committed and written stays."""
+    print(
+        "incidentmap: interrupted; nothing was left half-written (run the command again to finish)",
+        file=sys.stderr,
+    )
+    return INTERRUPTED_EXIT
+
+
+def _store_failed(exc: sqlite3.Error) -> int:
+    """An SQLite error that no store method translated: still one line, not a traceback."""
+    print(f"incidentmap: the store failed: {exc}; if it persists, rebuild with --rebuild",
+          file=sys.stderr)  # fmt: skip
+    return 1
 
 
 def _table(title: str, rows: Sequence[tuple[str, str]]) -> str:
@@ -266,6 +291,24 @@ def _add_places(commands: argparse._SubParsersAction, common: argparse.ArgumentP
         help="the store of a build (default: maps/incidentmap.db)",
     )  # fmt: skip
     unresolved.set_defaults(func=_places_unresolved)
+    forget = place_commands.add_parser(
+        "forget",
+        parents=[common],
+        help="clear cached online (Nominatim) answers: all of them, or one name's",
+        description="Forget what --online builds cached about place names (answers, misses "
+        "and rejected answers), so that the next --online build asks again. --rebuild keeps "
+        "the cache; this clears it.",
+    )
+    forget.add_argument("name", nargs="?", metavar="NAME", help="the name to forget (default: all)")
+    forget.add_argument(
+        "--store", default="maps/incidentmap.db", metavar="FILE",
+        help="the store of a build (default: maps/incidentmap.db)",
+    )  # fmt: skip
+    forget.add_argument(
+        "--province", default="Balochistan",
+        help="the province NAME was looked up for (default: Balochistan)",
+    )  # fmt: skip
+    forget.set_defaults(func=_places_forget)
 
 
 def _add_fetch(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -429,6 +472,24 @@ def _places_unresolved(args: argparse.Namespace) -> int:
     with Store(args.store) as store:
         lines = unresolved_lines(store.unresolved())
     print("\n".join(lines) if lines else "every place name resolved")
+    return 0
+
+
+def _places_forget(args: argparse.Namespace) -> int:
+    from geo.geocode import cache_key
+    from geo.region import Region
+    from geo.store import Store
+
+    if not Path(args.store).exists():
+        raise FileNotFoundError(f"no store at {args.store}: pass --store FILE")
+    query = None if args.name is None else cache_key(args.name, Region(admin1=args.province))
+    with Store(args.store) as store, store.transaction():
+        gone = store.geocode_forget(query)
+    if not gone:
+        what = "no cached answers" if query is None else f"no cached answer for {args.name!r}"
+        print(f"{what} in {args.store}")
+        return 0
+    print(f"forgot {len(gone)} cached answer{'s' if len(gone) != 1 else ''}: {', '.join(gone)}")
     return 0
 
 

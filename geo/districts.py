@@ -93,12 +93,20 @@ def load_districts(
     shipped layer does not match its sha256.
     """
     path = shipped_adm2() if path is None or is_shipped(path) else pathlib.Path(path)
-    frame = gpd.read_file(path, engine="pyogrio")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio's errors do not name the file
+        raise BoundaryError(
+            f"cannot read the district boundaries {path}: {exc}. The file may be truncated "
+            "or not GeoJSON; replace it with a fresh copy, or unset INCIDENTMAP_DATA to use "
+            "the district layer shipped with incidentmap"
+        ) from None
     if not _is_wgs84(frame.crs):
         raise ValueError(
             f"{path} is in {_crs_name(frame.crs)}, but district polygons must be in {WGS84}; "
             f"reproject with frame.to_crs('{WGS84}') and save it again"
         )
+    _check_degrees(frame, path)
     if "shapeName" not in frame.columns:
         raise ValueError(
             f"{path} has no 'shapeName' column (only {', '.join(map(str, frame.columns))}); "
@@ -114,6 +122,21 @@ def load_districts(
     shape_id = frame["shapeID"].astype(str) if "shapeID" in frame.columns else ""
     columns = {"admin2": names, "admin1": names.map(province).fillna(""), "shape_id": shape_id}
     return gpd.GeoDataFrame(columns, geometry=frame.geometry.values, crs=WGS84)
+
+
+def _check_degrees(frame: gpd.GeoDataFrame, path: pathlib.Path) -> None:
+    """Refuse coordinates that cannot be degrees: GeoJSON without a ``crs`` reads as WGS84."""
+    if frame.empty:
+        return
+    west, south, east, north = frame.total_bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValueError(
+            f"{path} claims {_crs_name(frame.crs)} (a GeoJSON file without a 'crs' member), "
+            f"but its coordinates span x {west:.0f} to {east:.0f}, y {south:.0f} to "
+            f"{north:.0f}: they are projected, not degrees. Reproject it to {WGS84} "
+            f"(e.g. ogr2ogr -t_srs {WGS84} out.geojson {path.name}) and point "
+            f"{DATA_ENV} at the result"
+        )
 
 
 def read_district_table(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:

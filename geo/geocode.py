@@ -7,6 +7,15 @@ cannot be reached the geocoder says so once, caches nothing (a later run with
 a network can still ask) and leaves the remaining names unresolved for the
 rest of the run.
 
+Nothing from the service is trusted: an answer is checked before it is used
+or cached (:func:`place_from_answer`): its coordinates must be finite, inside
+the region's bounds (with :data:`BOUNDS_MARGIN_DEG` to spare) and, when
+district polygons are loaded, inside a district of the region, whatever
+province its address names.  A rejected answer is cached as a rejection with
+its reason, so it is not asked again; cached answers are checked again when
+used, so a rule added later also applies to what an older version cached.
+``incidentmap places forget [NAME]`` clears the cache (``--rebuild`` keeps it).
+
 As in ``geopandas/tools/geocoding.py``, the pure part that shapes an answer
 (:func:`place_from_answer`) is kept apart from the loop that asks
 (:meth:`OnlineGeocoder.lookup`).
@@ -14,8 +23,10 @@ As in ``geopandas/tools/geocoding.py``, the pure part that shapes an answer
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
+import math
 from typing import TYPE_CHECKING, Any, Protocol
 
 from geopy.adapters import RequestsAdapter, URLLibAdapter, requests_available
@@ -29,6 +40,8 @@ from geo.records import Place, PlaceKind
 from geo.region import DEFAULT_REGION, PK_ADMIN1_ALIASES, Region
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from geo.store import Store
 
 logger = logging.getLogger(__name__)
@@ -46,6 +59,12 @@ DEFAULT_TIMEOUT_S = 10
 #: Balochistan's bounding box as (lat, lon) corners; with ``bounded`` it keeps
 #: Nominatim from answering "Kalat" with a namesake in another province.
 BALOCHISTAN_VIEWBOX = ((24.8, 60.8), (32.2, 70.4))
+#: Pakistan's bounding box as (lat, lon) corners: the bounds of a region
+#: without a box of its own.
+PAKISTAN_BOX = ((23.6, 60.8), (37.1, 77.9))
+#: Degrees (~50 km) an answer may lie outside its region's box: the boxes are
+#: drawn tight, and a border town's OSM node may sit a little beyond them.
+BOUNDS_MARGIN_DEG = 0.5
 #: Name written into the cache's ``provider`` column.
 PROVIDER = "nominatim"
 
@@ -109,8 +128,13 @@ class StoreCache:
         self.store.geocode_put(query, provider, answer, reason)
 
 
-def place_from_answer(raw: dict[str, Any], *, region: Region = DEFAULT_REGION) -> Place | None:
-    """Turn one Nominatim search result into a :class:`~geo.records.Place`.
+def place_from_answer(
+    raw: dict[str, Any],
+    *,
+    region: Region = DEFAULT_REGION,
+    districts: gpd.GeoDataFrame | None = None,
+) -> Place | None:
+    """Turn one Nominatim search result into a :class:`~geo.records.Place`, if it holds up.
 
     Parameters
     ----------
@@ -119,19 +143,46 @@ def place_from_answer(raw: dict[str, Any], *, region: Region = DEFAULT_REGION) -
         ``addressdetails=1``), as geopy's ``Location.raw`` holds it.
     region : Region
         The region a build maps.
+    districts : geopandas.GeoDataFrame, optional
+        District polygons (:func:`geo.districts.load_districts`); when given,
+        the point must lie in (or within snapping distance of) a district of
+        ``region``.
 
     Returns
     -------
     Place or None
-        The place, or None when it lies outside ``region``.
+        The place, or None when its address names another province, or its
+        coordinates are not finite, outside the region's bounds, or in no
+        district of the region (see :func:`judge_answer` for the reason).
 
     Raises
     ------
     ValueError
         When ``raw`` lacks the coordinates or OSM identifiers of a result.
     """
-    place, _ = _judge(raw, region)
+    place, _ = judge_answer(raw, region=region, districts=districts)
     return place
+
+
+def cache_key(name: str, region: Region = DEFAULT_REGION) -> str:
+    """The cache key of a name looked up for ``region`` (what :meth:`OnlineGeocoder.lookup` uses).
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` has no letters or digits.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"place name must be a str, got {type(name).__name__}: {name!r}")
+    if not name_key(name):
+        raise ValueError(f"place name {name!r} has no letters or digits to look up")
+    return name_key(_query(name, region))
+
+
+def _query(name: str, region: Region) -> str:
+    return f"{name.strip()}, {region.label}"
 
 
 class OnlineGeocoder:
@@ -142,7 +193,9 @@ class OnlineGeocoder:
     cache : GeocodeCache
         Where answers and misses are kept (:class:`StoreCache`, :class:`MemoryCache`).
     region : Region
-        Answers outside it are rejected (and cached as misses).
+        Answers outside it are rejected (and cached as rejections).
+    districts : geopandas.GeoDataFrame, optional
+        District polygons: an answer must also lie in a district of ``region``.
     domain, scheme : str
         The Nominatim service; tests point these at a local server.
     user_agent : str
@@ -163,6 +216,7 @@ class OnlineGeocoder:
         *,
         cache: GeocodeCache,
         region: Region = DEFAULT_REGION,
+        districts: gpd.GeoDataFrame | None = None,
         domain: str = "nominatim.openstreetmap.org",
         scheme: str = "https",
         user_agent: str = USER_AGENT,
@@ -171,6 +225,7 @@ class OnlineGeocoder:
     ) -> None:
         self.cache = cache
         self.region = region
+        self.districts = districts
         self._geolocator = Nominatim(
             domain=domain,
             scheme=scheme,
@@ -198,10 +253,11 @@ class OnlineGeocoder:
         not found, outside the region, or the service is unavailable (then
         :attr:`unavailable` says why and :attr:`skipped` lists the name).
         """
-        query, key = self._validate(name)
+        key = cache_key(name, self.region)
+        query = _query(name, self.region)
         found, answer = self.cache.get(key)
         if found:
-            return None if answer is None else self._judge_cached(answer)
+            return None if answer is None else self._judge_cached(key, answer)
         if self.unavailable is not None:
             self.skipped.append(name)
             return None
@@ -212,14 +268,6 @@ class OnlineGeocoder:
         return self._record(key, query, raw)
 
     # ------------------------------------------------------------- helpers
-
-    def _validate(self, name: str) -> tuple[str, str]:
-        if not isinstance(name, str):
-            raise TypeError(f"place name must be a str, got {type(name).__name__}: {name!r}")
-        if not name_key(name):
-            raise ValueError(f"place name {name!r} has no letters or digits to look up")
-        query = f"{name.strip()}, {self.region.label}"
-        return query, name_key(query)
 
     def _ask(self, query: str) -> Any:
         try:
@@ -240,30 +288,49 @@ class OnlineGeocoder:
                 self.unavailable,
             )
             return _UNAVAILABLE
+        except ValueError as exc:
+            # geopy refuses to build a point from non-finite coordinates: the
+            # answer is about the name, so it is cached as a rejection.
+            return _Rejected(f"rejected: Nominatim answered with unusable coordinates ({exc})")
         return None if location is None else location.raw
 
-    def _record(self, key: str, query: str, raw: dict[str, Any] | None) -> Place | None:
+    def _record(self, key: str, query: str, raw: Any) -> Place | None:
+        if isinstance(raw, _Rejected):
+            logger.warning("Nominatim's answer for %r %s", query, raw.reason)
+            self.cache.put(key, PROVIDER, None, raw.reason)
+            return None
         if raw is None:
             self.cache.put(key, PROVIDER, None, f"Nominatim found nothing for {query!r}")
             return None
         try:
-            place, reason = _judge(raw, self.region)
+            place, reason = judge_answer(raw, region=self.region, districts=self.districts)
         except ValueError as exc:
             # A garbled answer says nothing about the name: not cached.
             logger.warning("Nominatim answer for %r not understood: %s", query, exc)
             return None
+        if place is None:
+            logger.warning("Nominatim's answer for %r rejected: %s", query, reason)
         self.cache.put(key, PROVIDER, raw if place else None, reason)
         return place
 
-    def _judge_cached(self, answer: dict[str, Any]) -> Place | None:
+    def _judge_cached(self, key: str, answer: dict[str, Any]) -> Place | None:
+        """Check a cached answer again: it may predate a check (and then fails it now)."""
         try:
-            return _judge(answer, self.region)[0]
+            place, reason = judge_answer(answer, region=self.region, districts=self.districts)
         except ValueError as exc:
-            logger.warning("cached Nominatim answer not understood: %s", exc)
-            return None
+            place, reason = None, f"not understood: {exc}"
+        if place is None:
+            logger.warning("cached Nominatim answer for %r rejected: %s", key, reason)
+            self.cache.put(key, PROVIDER, None, reason)
+        return place
 
 
 _UNAVAILABLE = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rejected:
+    reason: str
 
 
 def _adapter_factory() -> Any:
@@ -278,8 +345,19 @@ def _adapter_factory() -> Any:
     return URLLibAdapter  # it does not retry
 
 
-def _judge(raw: dict[str, Any], region: Region) -> tuple[Place | None, str]:
-    """Return the place (None when outside ``region``) and a reason for the cache."""
+def judge_answer(
+    raw: dict[str, Any], *, region: Region, districts: gpd.GeoDataFrame | None = None
+) -> tuple[Place | None, str]:
+    """Return the place an answer gives (None when it does not hold up) and the reason.
+
+    The reason is what the cache records: ``found: ...`` or why the answer
+    was rejected (see :func:`place_from_answer`).
+
+    Raises
+    ------
+    ValueError
+        When ``raw`` lacks the coordinates or OSM identifiers of a result.
+    """
     try:
         lat, lon = float(raw["lat"]), float(raw["lon"])
         place_id = f"osm:{raw['osm_type']}:{raw['osm_id']}"
@@ -298,6 +376,9 @@ def _judge(raw: dict[str, Any], region: Region) -> tuple[Place | None, str]:
     if not in_region:
         where = ", ".join(x for x in (admin1, country) if x) or "no province given"
         return None, f"outside {region.label}: {display} ({where})"
+    problem = _coordinate_problem(lat, lon, region, districts)
+    if problem:
+        return None, f"rejected: {display} has {problem}"
     place = Place(
         place_id=place_id,
         name=str(raw.get("name") or display.split(",")[0]).strip(),
@@ -312,6 +393,35 @@ def _judge(raw: dict[str, Any], region: Region) -> tuple[Place | None, str]:
         in_region=in_region,
     )
     return place, f"found: {display}"
+
+
+def _coordinate_problem(
+    lat: float, lon: float, region: Region, districts: gpd.GeoDataFrame | None
+) -> str:
+    """Say what is wrong with an answer's point for ``region``, or return ""."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return f"coordinates that are not numbers ({lat}, {lon})"
+    (south, west), (north, east) = _VIEWBOXES.get(region.admin1, PAKISTAN_BOX)
+    m = BOUNDS_MARGIN_DEG
+    if not (south - m <= lat <= north + m and west - m <= lon <= east + m):
+        return (
+            f"coordinates {lat:.4f}, {lon:.4f} outside {region.label} "
+            f"({south:g} to {north:g} N, {west:g} to {east:g} E, with {m:g} degrees to spare)"
+        )
+    if districts is None:
+        return ""
+    import geopandas as gpd  # heavy: only when polygons are in use
+
+    from geo.districts import join_districts
+
+    point = gpd.GeoDataFrame(geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
+    joined = join_districts(point, districts).iloc[0]
+    if joined["district_join"] == "none":
+        return f"coordinates {lat:.4f}, {lon:.4f} in no district"
+    if region.admin1 and joined["admin1"] != region.admin1:
+        where = ", ".join(x for x in (joined["admin2"], joined["admin1"]) if x)
+        return f"coordinates {lat:.4f}, {lon:.4f} in {where}, not in {region.label}"
+    return ""
 
 
 def _province(state: str) -> str:

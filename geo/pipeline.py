@@ -25,10 +25,9 @@ import geopandas as gpd
 
 from geo import __version__
 from geo._faults import checkpoint
-from geo.articles import ARTICLE_SUFFIXES, ArticleError, iter_article_files, read_article
-from geo.atomic import write_text_atomic
+from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, read_article
 from geo.boundaries import DATA_ENV, is_shipped
-from geo.changes import describe_changes, has_changes
+from geo.changes import has_changes
 from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts
 from geo.exports import write_csv_atomic, write_outputs
@@ -37,10 +36,11 @@ from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
 from geo.mentions import extract_mentions
+from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
 from geo.static import write_static_map
-from geo.store import SCHEMA_VERSION, Store
+from geo.store import SCHEMA_VERSION, Store, open_store
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ CHANGES_NAME = "changes.json"
 AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
 _EXTRACTOR_MODULES = (
-    "articles", "text", "gazetteer", "_matching", "lexicon", "mentions", "figures", "numbers",
-    "dates", "claimants", "claims", "records",
+    "articles", "_decode", "_html", "text", "gazetteer", "_matching", "lexicon", "mentions",
+    "figures", "numbers", "dates", "claimants", "claims", "records",
 )  # fmt: skip
 
 
@@ -236,7 +236,9 @@ def build(
     """
     paths = paths or [SAMPLE_ARTICLES]
     stage = on_stage or (lambda name: None)
-    files = iter_article_files(paths)
+    files, unreadable = find_article_files(paths)
+    for item in unreadable:
+        logger.warning("skipped %s", item)
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
     # Nothing to read and nothing stored: say what was found, write nothing.  (An
@@ -248,77 +250,62 @@ def build(
         raise NoReadableArticleError(_nothing_readable(paths, files))
     resources = resources or load_resources()
     map_options = map_options or MapOptions()
-    with Store(store_file) as store, store.transaction():
-        if online:
-            url = urlsplit(nominatim)
-            geocoder = OnlineGeocoder(
-                cache=StoreCache(store),
-                region=resources.region,
-                domain=url.netloc + url.path.rstrip("/"),
-                scheme=url.scheme or "https",
+    # A build is one unit (geo.publish): the output folder stays locked until
+    # its files are in place, and what they owe is committed with the store.
+    with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
+        with store.transaction():
+            if online:
+                url = urlsplit(nominatim)
+                geocoder = OnlineGeocoder(
+                    cache=StoreCache(store),
+                    region=resources.region,
+                    domain=url.netloc + url.path.rstrip("/"),
+                    scheme=url.scheme or "https",
+                    districts=resources.districts,
+                )
+                resources = replace(resources, online=geocoder)
+            debt = Debt.open(store, folder)
+            if rebuild:
+                store.clear()
+            reextracted = _reextract(store, resources) if _stale(store) else 0
+            store.set_meta("extractor", extractor_fingerprint())
+            stage(BUILD_STAGES[0])
+            ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
+            pruned = _prune(store) if prune else []
+            stage(BUILD_STAGES[1])
+            frames = _frames(store, resources)
+            unresolved = sorted({u.surface for u in store.unresolved()})
+            new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
+            store.replace_incidents(new_incidents)
+            changes = debt.changes(
+                new_incidents=new_incidents,
+                new_claims=frames["claims"].to_dict("records"),
+                read=ingest.new,
+                replaced=ingest.replaced,
+                pruned=pruned,
+                present=store.article_ids(),
             )
-            resources = replace(resources, online=geocoder)
-        old_incidents = store.incidents()
-        old_claims = claims_frame(store.claims()).to_dict("records")
-        old_articles = store.article_ids()
-        if rebuild:
-            store.clear()
-        reextracted = _reextract(store, resources) if _stale(store) else 0
-        store.set_meta("extractor", extractor_fingerprint())
-        stage(BUILD_STAGES[0])
-        ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
-        pruned = _prune(store) if prune else []
-        stage(BUILD_STAGES[1])
-        frames = _frames(store, resources)
-        unresolved = sorted({u.surface for u in store.unresolved()})
-        new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
-        store.replace_incidents(new_incidents)
-        checkpoint("before-commit")
-    changes = describe_changes(
-        old_incidents=old_incidents,
-        new_incidents=new_incidents,
-        old_claims=old_claims,
-        new_claims=frames["claims"].to_dict("records"),
-        # Re-read articles (--rebuild) are not news: only ids the store lacked are.
-        new_articles=[a for a in ingest.new if a not in old_articles],
-        replaced_articles=ingest.replaced,
-        pruned_articles=pruned,
-    )
-    stage(BUILD_STAGES[2])
-    outputs = write_outputs(
-        out,
-        incidents=frames["incidents"],
-        claims=frames["claims"],
-        articles=frames["articles"],
-        districts=resources.districts,
-        title=f"Attacks in {resources.region.label}",
-        tiles=map_options.tiles,
-        self_contained=map_options.self_contained,
-        fragment=map_options.fragment,
-    )
-    outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
-    stage(BUILD_STAGES[3])
-    for path in write_static_map(
-        frames["incidents"],
-        districts=resources.districts,
-        path_png=out / "incidents.png",
-        path_svg=out / "incidents.svg",
-        title=f"Attacks in {resources.region.label}",
-        region_label=resources.region.admin1 or "Pakistan",
-    ):
-        outputs[path.name] = path
-    checkpoint("before-changelog")
-    # The changelog describes the last build that changed something: a build
-    # with nothing new leaves it, like every other output, byte for byte.
-    if has_changes(changes) or not (out / CHANGES_NAME).exists():
-        write_text_atomic(out / CHANGES_NAME, json.dumps(changes, indent=2, sort_keys=True) + "\n")
+            token = debt.record(store, folder, changes)
+            checkpoint("before-commit")
+        checkpoint("after-commit")
+        # The changelog describes the last build that changed something: a build
+        # with nothing new leaves it, like every other output, byte for byte.
+        report = {}
+        if has_changes(changes) or not (out / CHANGES_NAME).exists():
+            report[CHANGES_NAME] = json.dumps(changes, indent=2, sort_keys=True) + "\n"
+        stage(BUILD_STAGES[2])
+        outputs = folder.publish(
+            token,
+            lambda staging: _write_outputs(staging, frames, resources, map_options, stage),
+            extra=report,
+        )
     outputs[CHANGES_NAME] = out / CHANGES_NAME
     return BuildResult(
         n_files=len(files),
         n_new=len(ingest.new),
         n_known=ingest.known,
-        skipped=tuple(ingest.skipped),
-        skip_reasons=dict(ingest.skipped),
+        skipped=(*(str(item.path) for item in unreadable), *ingest.skipped),
+        skip_reasons={**{str(item.path): item.reason for item in unreadable}, **ingest.skipped},
         ignored=_ignored_suffixes(paths),
         unresolved=tuple(unresolved),
         store=store_file,
@@ -385,6 +372,40 @@ def _nothing_readable(paths: Sequence[str | Path], files: Sequence[Path]) -> str
         f"found {n_files} file(s) in {where}, none readable: {'; '.join(parts)}. "
         "Nothing was written."
     )
+
+
+def _write_outputs(
+    folder: Path,
+    frames: dict[str, Any],
+    resources: Resources,
+    map_options: MapOptions,
+    stage: Callable[[str], None],
+) -> dict[str, Path]:
+    """Write every output file into ``folder``; return ``{file name: path}``."""
+    title = f"Attacks in {resources.region.label}"
+    outputs = write_outputs(
+        folder,
+        incidents=frames["incidents"],
+        claims=frames["claims"],
+        articles=frames["articles"],
+        districts=resources.districts,
+        title=title,
+        tiles=map_options.tiles,
+        self_contained=map_options.self_contained,
+        fragment=map_options.fragment,
+    )
+    outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], folder / AREAS_NAME)
+    stage(BUILD_STAGES[3])
+    for path in write_static_map(
+        frames["incidents"],
+        districts=resources.districts,
+        path_png=folder / "incidents.png",
+        path_svg=folder / "incidents.svg",
+        title=title,
+        region_label=resources.region.admin1 or "Pakistan",
+    ):
+        outputs[path.name] = path
+    return outputs
 
 
 @dataclass

@@ -1,6 +1,8 @@
 import datetime as dt
 import logging
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from geo.articles import (
     ArticleError,
     decode_bytes,
+    find_article_files,
     iter_article_files,
     parse_article,
     read_article,
@@ -77,8 +80,8 @@ def test_date_line_keeps_rest_of_line():
     [
         pytest.param("Note: this is prose.\n---\n" + BODY, id="unknown-key"),
         pytest.param("url: x\nThis line is prose.\n---\n" + BODY, id="prose-line-in-block"),
-        pytest.param("---\nurl: x\n" + BODY, id="unclosed-front-matter"),
-        pytest.param("---\nurl: x\n" + BODY + "\n---\nMore.", id="rules-around-prose"),
+        pytest.param("---\nGunmen struck.\n---\n" + BODY, id="rules-around-prose"),
+        pytest.param("---\nNote: this is prose.\n" + BODY, id="rule-then-prose"),
         pytest.param("The date 2026-02-04 was quiet.", id="date-not-first-word"),
     ],
 )
@@ -87,6 +90,27 @@ def test_not_metadata_kept_as_text(raw):
     assert article.published is None
     assert article.url == article.outlet == ""
     assert article.text == raw.strip()
+
+
+@pytest.mark.parametrize(
+    ("raw", "lines"),
+    [
+        pytest.param("---\nurl: x\n" + BODY, "line 2 read", id="one-line"),
+        pytest.param(
+            "---\nurl: x\noutlet: Coast Daily\n\n" + BODY + "\n---\nMore.",
+            "lines 2-4 read",
+            id="fence-after-prose",
+        ),
+    ],
+)
+def test_unclosed_front_matter_is_read_as_metadata_with_a_warning(caplog, raw, lines):
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article(raw, path="open.md")
+    assert article.url == "x"
+    assert article.text.startswith(BODY)
+    assert "url: x" not in article.text
+    assert "open.md: the front matter opened by '---' on line 1 is not closed" in caplog.text
+    assert lines in caplog.text
 
 
 def test_unparseable_date_is_ignored_with_warning(caplog):
@@ -381,3 +405,177 @@ def test_seed_articles():
         for sentence in split_sentences(article):
             assert article.text[sentence.start_char : sentence.end_char] == sentence.text
             assert sentence.article_id == article.article_id
+
+
+# ------------------------------------------------- hostile and unlucky input
+
+
+def _in_thread(function, *args, wait_s=60):
+    """Run ``function`` in a daemon thread; fail (instead of hanging the suite) if it blocks."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = function(*args)
+        except Exception as exc:  # handed to the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(wait_s)
+    assert not thread.is_alive(), f"{function.__name__}{args} blocked"
+    return result
+
+
+@pytest.fixture
+def fifo_folder(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(BODY, encoding="utf-8")
+    os.mkfifo(folder / "x.txt")
+    return folder
+
+
+def test_a_fifo_named_like_an_article_is_skipped_not_waited_on(fifo_folder, caplog):
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        files = iter_article_files([fifo_folder])
+    assert files == [fifo_folder / "good.txt"]
+    assert f"skipped {fifo_folder / 'x.txt'}: not a regular file (a FIFO)" in caplog.text
+    outcome = _in_thread(read_article, fifo_folder / "x.txt")
+    assert isinstance(outcome.get("error"), ArticleError)
+    assert "x.txt" in str(outcome["error"]) and "regular file" in str(outcome["error"])
+
+
+def test_symlink_loops_are_skipped_with_the_reason(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "good.txt").write_text(BODY, encoding="utf-8")
+    (folder / "a.txt").symlink_to("b.txt")
+    (folder / "b.txt").symlink_to("a.txt")
+    (folder / "sub" / "up").symlink_to("..")  # back to an ancestor
+    (folder / "gone.md").symlink_to("nowhere.md")
+    files, skipped = find_article_files([folder])
+    assert files == [folder / "sub" / "good.txt"]
+    reasons = {item.path.name: item.reason for item in skipped}
+    assert "loops" in reasons["a.txt"] and "loops" in reasons["b.txt"]
+    assert reasons["up"].startswith("a link to a folder already read")
+    assert reasons["gone.md"] == "a symbolic link to nowhere.md, which does not exist"
+
+
+def test_symlinked_folder_is_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "far.txt").write_text(BODY, encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "linked").symlink_to(elsewhere)
+    files, skipped = find_article_files([folder])
+    assert files == [folder / "linked" / "far.txt"]
+    assert skipped == []
+
+
+def test_unreadable_folder_is_skipped_with_the_reason(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "hidden.txt").write_text(BODY, encoding="utf-8")
+    (folder / "open.txt").write_text(BODY, encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    # Root reads any folder whatever its mode: the refusal is injected.
+    monkeypatch.setattr("geo._files.os.scandir", scandir)
+    files, skipped = find_article_files([folder])
+    assert files == [folder / "open.txt"]
+    assert [(s.path, s.reason) for s in skipped] == [
+        (folder / "locked", "cannot read the folder (Permission denied); check its permissions")
+    ]
+
+
+def test_unreadable_file_is_an_article_error(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text(BODY, encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("geo._files.os.open", refuse)
+    with pytest.raises(ArticleError, match=r"a\.txt' cannot be read: Permission denied"):
+        read_article(path)
+
+
+def test_long_text_is_cut_at_a_paragraph_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setattr("geo.articles.MAX_ARTICLE_CHARS", 1000)
+    paragraphs = [f"Paragraph {i} says something new about the attacks." for i in range(60)]
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article("\n\n".join(paragraphs), path="long.txt")
+    assert 500 < len(article.text) <= 1000
+    assert article.text.endswith(".")  # a whole paragraph, not half a word
+    assert "long.txt: the text is 3108 characters long; only the first 977 are read" in caplog.text
+
+
+def test_big_file_is_read_only_up_to_the_cap(tmp_path, monkeypatch, caplog):
+    """A 50 MB file costs what the cap costs: the rest is never read."""
+    monkeypatch.setattr("geo.articles.MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "dump.txt"
+    line = "A line of a very long dump of reports.\n"
+    path.write_text(line * 30_000, encoding="utf-8")  # 1.2 MB
+    read = []
+    real_read = os.read
+    monkeypatch.setattr("geo._files.os.read", lambda fd, n: read.append(n) or real_read(fd, n))
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = read_article(path)
+    assert sum(read) <= 10_001
+    assert article.text == line.strip()  # repeated lines dropped, cut at a line end
+    assert f"{path} is larger than" in caplog.text
+
+
+def test_whitespace_only_change_keeps_the_id():
+    rewrapped = BODY.replace("checkpoint near", "checkpoint\nnear").replace(
+        ".\n\nTwo", ".  \n\n\nTwo"
+    )
+    assert rewrapped != BODY
+    assert parse_article("  " + rewrapped + "\n").article_id == parse_article(BODY).article_id
+    spaced = "outlet:  Coast   Daily\n---\n" + BODY
+    assert (
+        parse_article(spaced).article_id
+        == parse_article("outlet: Coast Daily\n---\n" + BODY).article_id
+    )
+
+
+def test_future_publication_date_is_not_used_and_the_id_does_not_depend_on_today(caplog):
+    raw = "published: 2062-02-03\n---\n" + BODY
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article(raw, path="typo.md", today=dt.date(2026, 2, 5))
+    assert article.published is None
+    assert "typo.md: the published date 2062-02-03 is in the future (today is 2026-02-05)" in (
+        caplog.text
+    )
+    later = parse_article(raw, path="typo.md", today=dt.date(2063, 1, 1))
+    assert later.published == dt.date(2062, 2, 3)
+    assert later.article_id == article.article_id
+    tomorrow = parse_article("published: 2026-02-06\n---\n" + BODY, today=dt.date(2026, 2, 5))
+    assert tomorrow.published == dt.date(2026, 2, 6)  # a time zone ahead, not a typo
+
+
+# Written for the project: "There was an explosion in Quetta; police say three people died."
+URDU = "کوئٹہ میں ایک دھماکہ ہوا، پولیس کے مطابق تین افراد ہلاک ہو گئے۔"
+
+
+def test_text_in_a_script_the_extractor_does_not_read_is_warned_about(caplog):
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article(URDU, path="urdu.txt")
+    assert article.text == URDU
+    assert "urdu.txt: 100% of its letters are in Arabic script" in caplog.text
+    assert "expect no incidents" in caplog.text
+
+
+def test_english_with_a_few_names_in_another_script_is_not_warned_about(caplog):
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        parse_article(BODY + " The town is written کوئٹہ locally.", path="en.txt")
+    assert caplog.text == ""

@@ -23,6 +23,7 @@ from geo.geocode import (
     MemoryCache,
     OnlineGeocoder,
     StoreCache,
+    judge_answer,
     place_from_answer,
 )
 from geo.region import Region
@@ -75,6 +76,42 @@ ANSWERS: dict[str, dict] = {
             "state": "Balochistan",
             "country_code": "pk",
         },
+    },
+    # Says Balochistan, lies in London: the address is not enough.
+    "londonabad": {
+        "lat": "51.5072",
+        "lon": "-0.1276",
+        "display_name": "Londonabad, Balochistan, Pakistan",
+        "osm_type": "node",
+        "osm_id": 5005,
+        "class": "place",
+        "type": "village",
+        "address": {"village": "Londonabad", "state": "Balochistan", "country_code": "pk"},
+    },
+    "nanabad": {
+        "lat": "nan",
+        "lon": "66.0",
+        "display_name": "Nanabad, Balochistan, Pakistan",
+        "osm_type": "node",
+        "osm_id": 6006,
+        "address": {"state": "Balochistan", "country_code": "pk"},
+    },
+    "infabad": {
+        "lat": "28.0",
+        "lon": "inf",
+        "display_name": "Infabad, Balochistan, Pakistan",
+        "osm_type": "node",
+        "osm_id": 7007,
+        "address": {"state": "Balochistan", "country_code": "pk"},
+    },
+    # Inside Balochistan's box, but in the Sindh square of the test polygons.
+    "borderabad": {
+        "lat": "25.5",
+        "lon": "68.5",
+        "display_name": "Borderabad, Balochistan, Pakistan",
+        "osm_type": "node",
+        "osm_id": 8008,
+        "address": {"state": "Balochistan", "country_code": "pk"},
     },
     "karachi": {
         "lat": "24.8607",
@@ -357,3 +394,91 @@ def test_build_online_maps_a_name_the_gazetteer_lacks_and_asks_once(server, tmp_
         assert store.unresolved() == []
     with Store(out / "offline" / "incidentmap.db") as store:
         assert [u.surface for u in store.unresolved()] == ["Kolpur"]
+
+
+# --------------------------------------------------------- nothing trusted
+
+
+def _squares():
+    """Two hand-made districts: a Balochistan square and a Sindh one beside it."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    return gpd.GeoDataFrame(
+        {"admin2": ["Kech", "Hyderabad"], "admin1": ["Balochistan", "Sindh"]},
+        geometry=[box(62.0, 25.0, 67.5, 30.0), box(67.8, 24.5, 70.0, 27.0)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Londonabad", "coordinates 51.5072, -0.1276 outside Balochistan, Pakistan"),
+        ("Nanabad", "unusable coordinates (Point coordinates must be finite"),
+        ("Infabad", "unusable coordinates (Point coordinates must be finite"),
+    ],
+)
+def test_implausible_coordinates_are_rejected_and_cached_with_the_reason(
+    server, cache, name, reason
+):
+    geocoder = _geocoder(server, cache)
+    assert geocoder.lookup(name) is None
+    key = f"{name.casefold()} balochistan pakistan"
+    assert cache.get(key) == (True, None)  # cached as a rejection: not asked again
+    assert geocoder.lookup(name) is None
+    assert len(server.seen) == 1
+    if isinstance(cache, MemoryCache):
+        assert reason in cache.entries[key][2] and cache.entries[key][2].startswith("rejected")
+    else:
+        ((_, found, why),) = cache.store.geocode_entries()
+        assert not found and reason in why
+
+
+def test_answer_in_another_provinces_polygon_is_rejected(server):
+    cache = MemoryCache()
+    geocoder = _geocoder(server, cache, districts=_squares())
+    assert geocoder.lookup("Borderabad") is None
+    assert (
+        "in Hyderabad, Sindh, not in Balochistan, Pakistan"
+        in cache.entries["borderabad balochistan pakistan"][2]
+    )
+    assert _geocoder(server, MemoryCache(), districts=_squares()).lookup("Turbat") is not None
+    # Without polygons only the bounds apply, and the point is inside them.
+    assert _geocoder(server, MemoryCache()).lookup("Borderabad") is not None
+
+
+@pytest.mark.parametrize("coordinates", [("nan", "66.0"), ("28.0", "inf"), ("-inf", "66.0")])
+def test_place_from_answer_refuses_non_finite_coordinates(coordinates):
+    raw = dict(ANSWERS["turbat"], lat=coordinates[0], lon=coordinates[1])
+    place, reason = judge_answer(raw, region=Region())
+    assert place is None and "coordinates that are not numbers" in reason
+
+
+def test_a_cached_answer_is_checked_again_when_used(server):
+    """An answer an older version cached as found is rejected now, and the cache says why."""
+    cache = MemoryCache()
+    cache.put("londonabad balochistan pakistan", PROVIDER, ANSWERS["londonabad"], "found: ...")
+    assert _geocoder(server, cache).lookup("Londonabad") is None
+    assert server.seen == []
+    provider, answer, reason = cache.entries["londonabad balochistan pakistan"]
+    assert answer is None and "outside Balochistan" in reason
+
+
+def test_build_online_survives_non_finite_and_far_away_answers(server, tmp_path, resources):
+    from geo.pipeline import build
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for name in ("Nanabad", "Infabad", "Londonabad"):
+        (articles / f"{name}.txt").write_text(
+            f"published: 2026-02-01\n---\nGunmen attacked a checkpoint in {name} on "
+            "Saturday, killing two Levies personnel, police said.\n",
+            encoding="utf-8",
+        )
+    url = f"http://127.0.0.1:{server.server_port}"
+    result = build([articles], out_dir=tmp_path / "out", online=True, nominatim=url,
+                   resources=resources)  # fmt: skip
+    assert result.n_new == 3 and result.n_incidents == 0
+    with Store(tmp_path / "out" / "incidentmap.db") as store:
+        assert sorted(u.surface for u in store.unresolved()) == ["Infabad", "Londonabad", "Nanabad"]

@@ -89,3 +89,22 @@ def test_cli_unresolved_reads_a_build_store(tmp_path, capsys, resources):
     assert out[0] == "Kolpur  (1 mentions in 1 articles)"
     assert main(["places", "unresolved", "--store", str(tmp_path / "none.db")]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+def test_cli_forget_clears_one_name_or_the_whole_cache(tmp_path, capsys):
+    from geo.geocode import cache_key
+    from geo.store import Store
+
+    path = tmp_path / "out" / "incidentmap.db"
+    with Store(path) as store, store.transaction():
+        store.geocode_put(cache_key("Kolpur"), "nominatim", {"lat": "29.5"}, "found: Kolpur")
+        store.geocode_put(cache_key("Londonabad"), "nominatim", None, "rejected: far away")
+    assert main(["places", "forget", "Kolpur", "--store", str(path)]) == 0
+    assert capsys.readouterr().out == "forgot 1 cached answer: kolpur balochistan pakistan\n"
+    assert main(["places", "forget", "Kolpur", "--store", str(path)]) == 0
+    assert capsys.readouterr().out.startswith("no cached answer for 'Kolpur' in ")
+    assert main(["places", "forget", "--store", str(path)]) == 0
+    assert capsys.readouterr().out == "forgot 1 cached answer: londonabad balochistan pakistan\n"
+    with Store(path) as store:
+        assert store.geocode_entries() == []
+    assert main(["places", "forget", "--store", str(tmp_path / "none.db")]) == 2

@@ -1,24 +1,20 @@
-"""Re-runs on the seeds: incremental = full, changelog, replace, prune, crashes, two builds at once.
+"""Re-runs on the seeds: incremental = full, changelog, replace, prune, nothing new.
 
-The crash and concurrency tests run the real command in separate processes
-and kill them with SIGKILL, so that what is tested is what a user's machine
-does when a build dies.
+The crash, Ctrl-C and concurrency tests, which need no seeds, are in
+``test_publish.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from geo.pipeline import build
+from geo.publish import STATE_NAME
 
 pytestmark = [pytest.mark.seeds, pytest.mark.slow]
 TABLES = ("incidents.csv", "claims.csv")
@@ -102,6 +98,8 @@ def test_nothing_new_changes_no_byte(full_build, resources):
     result = build([folder], out_dir=out, resources=resources)
     assert (result.n_new, result.n_known) == (0, 5)
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".db"}
+    before.pop(STATE_NAME)  # the publication's bookkeeping (hidden), not an output
+    assert after.pop(STATE_NAME) is not None
     assert after == before
     assert set(before) == {*OUTPUTS, "areas.csv", "incidents.png", "incidents.svg", "changes.json"}
 
@@ -130,79 +128,3 @@ def test_changed_file_replaces_its_claims_and_prune_retracts(seeds_dir, resource
     changes = json.loads((out / "changes.json").read_text())
     assert changes["articles"]["pruned"] == list(pruned.pruned)
     assert changes["incidents_retracted"]
-
-
-def _command(folder: Path, out: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "geo.cli", "build", str(folder), "--out", str(out), "-q"],
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-
-
-@pytest.fixture
-def env(boundary_data_dir_or_none, tmp_path):
-    """The environment of a child build: the same boundary data as ``resources``."""
-
-    def make(**extra: str) -> dict[str, str]:
-        drop = ("INCIDENTMAP_CHECKPOINT", "INCIDENTMAP_DATA")
-        values = {k: v for k, v in os.environ.items() if k not in drop}
-        if boundary_data_dir_or_none is not None:
-            values["INCIDENTMAP_DATA"] = str(boundary_data_dir_or_none)
-        values["INCIDENTMAP_CACHE"] = str(tmp_path / "empty-cache")
-        values.update(extra)
-        return values
-
-    return make
-
-
-@pytest.mark.parametrize(
-    "point", ["article-stored", "before-commit", "mid-outputs", "before-changelog"]
-)
-def test_build_killed_at_any_point_recovers(point, seeds_dir, full_build, tmp_path, env):
-    folder = _copy(seeds_dir, tmp_path / "articles", ("000", "003"))
-    out = tmp_path / "out"
-    assert subprocess.run(
-        [sys.executable, "-m", "geo.cli", "build", str(folder), "--out", str(out), "-q"],
-        env=env(), check=False, timeout=120,
-    ).returncode == 0  # fmt: skip
-    good = {name: (out / name).read_bytes() for name in TABLES}
-    _copy(seeds_dir, folder, ("001", "002", "004"))
-    process = _command(folder, out, env(INCIDENTMAP_CHECKPOINT=point))
-    line = process.stderr.readline()
-    assert line.strip() == f"checkpoint {point}", line
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    # Killed before its commit, the store holds the last good build, and the
-    # tables are either the old ones or the new ones, never half of either.
-    for name in TABLES:
-        data = (out / name).read_bytes()
-        assert data == good[name] or data == (full_build[1] / name).read_bytes()
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")] or point == "mid-outputs"
-    rerun = subprocess.run(
-        [sys.executable, "-m", "geo.cli", "build", str(folder), "--out", str(out)],
-        env=env(), capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    assert rerun.returncode == 0, rerun.stderr
-    for name in TABLES:
-        assert _rows(out / name) == _rows(full_build[1] / name), name
-
-
-def test_two_builds_at_once_on_one_store(seeds_dir, full_build, tmp_path, env):
-    folder = _copy(seeds_dir, tmp_path / "articles", ("0",))
-    out = tmp_path / "out"
-    first = _command(folder, out, env(INCIDENTMAP_CHECKPOINT="article-stored"))
-    assert first.stderr.readline().strip() == "checkpoint article-stored"
-    # The first build holds the store's write lock; the second waits for it.
-    second = _command(folder, out, env())
-    try:
-        with pytest.raises(subprocess.TimeoutExpired):
-            second.wait(timeout=3)
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-    assert second.wait(timeout=120) == 0, second.stderr.read()
-    for name in TABLES:
-        assert _rows(out / name) == _rows(full_build[1] / name), name

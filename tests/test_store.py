@@ -1,15 +1,33 @@
-"""Tests for geo.store: round trips, replacement, transactions and the write lock."""
+"""Tests for geo.store: round trips, replacement, transactions, the write lock, and faults.
+
+The faults are real where the machine allows: a database file damaged byte
+by byte, a reader holding a read transaction in another connection, a
+read-only folder (``chmod``, or a read-only bind mount for root), a full
+disk (SQLite's own page limit, and a tiny tmpfs for root).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 import time
 
 import pytest
+from faults import read_only, small_disk
 
 from geo.records import Article, Claim, Place, Report
-from geo.store import Store, StoreBusyError
+from geo.store import (
+    LOCK_TIMEOUT_ENV,
+    SCHEMA_VERSION,
+    Store,
+    StoreBusyError,
+    StoreDamagedError,
+    StoreError,
+    StoreVersionError,
+    lock_timeout,
+    open_store,
+)
 
 PLACE = Place(
     "gn:1175296",
@@ -155,7 +173,9 @@ def test_second_store_is_refused_quickly_while_the_first_holds_the_lock(path):
         with first.transaction():
             first.add_article(ARTICLE, [], [])
             start = time.monotonic()
-            busy = pytest.raises(StoreBusyError, match=r"store\.db is in use by another build")
+            busy = pytest.raises(
+                StoreBusyError, match=r"store\.db is in use by another build \(waited 0 s\)"
+            )
             with busy, second.transaction():
                 pass  # pragma: no cover
             assert time.monotonic() - start < 5
@@ -208,3 +228,235 @@ def test_store_file_is_plain_sqlite(path):
         assert connection.execute("SELECT value_low, value_high FROM claims").fetchall() == [(3, 5)]
     finally:
         connection.close()
+
+
+# ----------------------------------------------------------- waiting, bounded
+
+
+def test_a_reader_holding_the_store_stops_the_build_at_commit_with_a_clear_message(path):
+    """A database browser with an open read transaction: the build gives up after the timeout.
+
+    Writing far more than SQLite's page cache makes it spill pages mid-way,
+    which needs the lock the reader blocks: with spilling on, every spill
+    waited the whole timeout (13 minutes in the report, for a 60 s timeout).
+    """
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [], [])
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM articles").fetchall()
+    timeout = 0.5
+    try:
+        busy = pytest.raises(StoreBusyError, match="kept a read transaction open")
+        with Store(path, timeout=timeout) as store:
+            start = time.monotonic()
+            with busy as info, store.transaction():
+                for i in range(400):  # ~20 MB, ten times the default page cache
+                    text = f"{i} " + "words of a long report " * 2200
+                    store.add_article(Article(f"{i:016x}", f"{i}.txt", text), [], [])
+            elapsed = time.monotonic() - start
+        assert str(path) in str(info.value) and "nothing was written" in str(info.value)
+        # One wait of the timeout at COMMIT, not one per spilled page: a bound
+        # on the hang (generous for a loaded machine), not a speed test.
+        assert elapsed < 20 * timeout
+    finally:
+        reader.close()
+    with Store(path) as store:
+        assert store.article_ids() == {ARTICLE.article_id}
+
+
+def test_a_writer_holding_the_store_is_waited_for_then_named(path, caplog):
+    first, second = Store(path), Store(path, timeout=0.3)
+    try:
+        busy = pytest.raises(StoreBusyError, match="in use by another build")
+        logs = caplog.at_level(logging.WARNING, logger="geo.store")
+        with first.transaction(), logs, busy, second.transaction():
+            pass  # pragma: no cover
+        assert f"the store {path} is in use by another build; waiting up to 0 s" in caplog.text
+    finally:
+        first.close()
+        second.close()
+
+
+def test_lock_timeout_from_the_environment(monkeypatch):
+    monkeypatch.delenv(LOCK_TIMEOUT_ENV, raising=False)
+    assert lock_timeout() == 60.0
+    assert lock_timeout(2) == 2.0
+    monkeypatch.setenv(LOCK_TIMEOUT_ENV, "1.5")
+    assert lock_timeout() == 1.5
+    monkeypatch.setenv(LOCK_TIMEOUT_ENV, "soon")
+    with pytest.raises(ValueError, match=f"{LOCK_TIMEOUT_ENV}='soon' is not a number of seconds"):
+        lock_timeout()
+
+
+# ------------------------------------------------------------------ versions
+
+
+def test_schema_version_is_written(path):
+    with Store(path):
+        pass
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    finally:
+        connection.close()
+
+
+def test_store_from_a_newer_version_is_refused_naming_both_versions(path):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [], [])
+        store._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 7}")
+    with pytest.raises(StoreVersionError) as info:
+        Store(path)
+    message = str(info.value)
+    assert f"schema version {SCHEMA_VERSION + 7}" in message
+    assert f"schema version {SCHEMA_VERSION} at most" in message
+    assert str(path) in message and "newer incidentmap" in message
+
+
+def test_store_of_version_one_is_upgraded_in_place(path):
+    """Stores written before the version was: user_version 0, no ``pending`` table."""
+    path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE articles (article_id TEXT PRIMARY KEY, path TEXT NOT NULL, outlet TEXT,"
+        " url TEXT, published TEXT, title TEXT, text TEXT NOT NULL, read_at TEXT NOT NULL);"
+        "CREATE TABLE claims (claim_id TEXT PRIMARY KEY, article_id TEXT NOT NULL);"
+        "INSERT INTO articles VALUES ('0123456789abcdef', 'a.txt', '', '', NULL, '', 'T.', 'x');"
+    )
+    connection.close()
+    with Store(path) as store:
+        assert store.article_ids() == {"0123456789abcdef"}
+        assert store.get_pending("/out") is None
+        assert store._conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_database_that_is_not_a_store_is_refused(path):
+    path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE recipes (name TEXT)")
+    connection.close()
+    with pytest.raises(
+        StoreVersionError, match=r"not an incidentmap store \(it has tables recipes"
+    ):
+        Store(path)
+    connection = sqlite3.connect(path)
+    try:  # nothing was added to it
+        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master")]
+        assert tables == ["recipes"]
+    finally:
+        connection.close()
+
+
+# ------------------------------------------------------------------- damage
+
+
+def _damage_index(path) -> None:
+    """Overwrite an article id in one of its two copies: the table and its index disagree."""
+    data = bytearray(path.read_bytes())
+    at = data.rfind(ARTICLE.article_id.encode())
+    data[at : at + 16] = b"z" * 16
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        pytest.param(lambda p: p.write_bytes(b"not a database, a note " * 200), "not a database",
+                     id="not-a-database"),
+        pytest.param(_damage_index, "missing from index", id="integrity-check"),
+    ],
+)  # fmt: skip
+def test_damaged_store_is_named_with_the_rebuild_fix(path, damage, reason):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [_claim("C1", 3)], [_report(("C1",))])
+    damage(path)
+    with pytest.raises(StoreDamagedError) as info:
+        open_store(path).close()
+    message = str(info.value)
+    assert message.startswith(f"the store is damaged: {path}: ")
+    assert reason in message and message.endswith("(rebuild with --rebuild)")
+
+
+def test_rebuild_sets_a_damaged_store_aside_and_starts_afresh(path, caplog):
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"garbage " * 512)
+    with caplog.at_level(logging.WARNING), open_store(path, rebuild=True) as store:
+        assert store.article_ids() == set()
+        with store.transaction():
+            store.add_article(ARTICLE, [], [])
+    aside = path.with_name(path.name + ".damaged")
+    assert aside.read_bytes() == b"garbage " * 512  # kept, for whoever wants to look
+    assert f"renamed to {aside}" in caplog.text
+    with open_store(path) as store:
+        assert store.article_ids() == {ARTICLE.article_id}
+
+
+# ---------------------------------------------------- read-only, disk full
+
+
+def test_read_only_store_is_named_and_left_as_it_was(path):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [], [])
+    before = path.read_bytes()
+    other = Article("c" * 16, "y.txt", "Other text.")
+    refused = pytest.raises(StoreError, match=r"is read-only .*Make the file and its folder")
+    with read_only(path.parent), refused, Store(path) as store, store.transaction():
+        store.add_article(other, [], [])
+    assert path.read_bytes() == before
+
+
+def _fill(store: Store) -> None:
+    for i in range(200):
+        article = Article(f"{i:016x}", f"{i}.txt", f"Report {i}. " + "More text. " * 400)
+        store.add_article(article, [], [])
+
+
+def test_full_disk_under_the_store_is_named_and_rolled_back(path):
+    """SQLite's page limit gives the same error as a full disk (SQLITE_FULL), anywhere."""
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [], [])
+    with Store(path) as store:
+        store._conn.execute("PRAGMA max_page_count = 40")
+        full = pytest.raises(StoreError, match=r"the disk under the store .* is full")
+        with full, store.transaction():
+            _fill(store)
+        assert store.article_ids() == {ARTICLE.article_id}
+
+
+def test_full_tmpfs_under_the_store(tmp_path):
+    with small_disk(tmp_path / "disk", 256) as disk:
+        path = disk / "store.db"
+        with Store(path) as store, store.transaction():
+            store.add_article(ARTICLE, [], [])
+        with pytest.raises(StoreError, match="is full"), Store(path) as store, store.transaction():
+            _fill(store)
+        with Store(path) as store:
+            assert store.article_ids() == {ARTICLE.article_id}
+
+
+# ------------------------------------------------------------------- pending
+
+
+def test_pending_round_trip_and_geocode_forget(path):
+    with Store(path) as store, store.transaction():
+        store.set_pending("/out", "t1", {"incidents": [{"incident_id": "I1"}]})
+        store.set_pending("/out", "t2", {"incidents": []})
+        store.geocode_put("a q", "nominatim", {"lat": "1"}, "found: A")
+        store.geocode_put("b q", "nominatim", None, "rejected: far away")
+    with Store(path) as store:
+        assert store.get_pending("/out") == ("t2", {"incidents": []})
+        assert store.get_pending("/elsewhere") is None
+        assert store.geocode_entries() == [
+            ("a q", True, "found: A"),
+            ("b q", False, "rejected: far away"),
+        ]
+        with store.transaction():
+            assert store.geocode_forget("b q") == ["b q"]
+            assert store.geocode_forget("nothing") == []
+            store.clear_pending("/out")
+        assert store.get_pending("/out") is None
+        with store.transaction():
+            assert store.geocode_forget() == ["a q"]
+        assert store.geocode_entries() == []
