@@ -56,7 +56,7 @@ AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
 _EXTRACTOR_MODULES = (
     "articles", "_decode", "_html", "text", "gazetteer", "_matching", "lexicon", "mentions",
-    "figures", "numbers", "dates", "claimants", "claims", "records",
+    "figures", "numbers", "dates", "claimants", "analysis", "claims", "records",
 )  # fmt: skip
 
 
