@@ -61,6 +61,10 @@ class BoundaryError(RuntimeError):
     """A boundary file is missing, unreadable, or not the one its hash pins."""
 
 
+class LayerNotCached(BoundaryError):
+    """A registry layer has not been downloaded (and downloading was not asked for)."""
+
+
 # --- the district layer ----------------------------------------------------------------
 
 
@@ -229,9 +233,11 @@ def layer_path(
     ------
     ValueError
         For a name that is not in the registry.
+    LayerNotCached
+        If the layer is not cached and ``download`` is false.
     BoundaryError
-        If the layer is not cached and ``download`` is false, the network
-        fails, or a cached or downloaded file does not match its sha256.
+        If the network fails, or a cached or downloaded file does not match
+        its sha256.
     """
     known = layers()
     if name not in known:
@@ -250,7 +256,7 @@ def layer_path(
         verify_sha256(cached, layer.sha256, pinned_by=REGISTRY, fix=fix)
         return cached
     if not download:
-        raise BoundaryError(
+        raise LayerNotCached(
             f"boundary layer {name} is not in the cache {fetcher.abspath}. Fix: run "
             f"'incidentmap fetch-boundaries {name}' where there is internet, or set "
             f"{DATA_ENV} to a folder holding {Path(layer.fname).name}"

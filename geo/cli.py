@@ -496,7 +496,7 @@ def _places_forget(args: argparse.Namespace) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     import pooch
 
-    from geo.boundaries import BoundaryError, layer_info, layer_path, layers
+    from geo.boundaries import BoundaryError, LayerNotCached, layer_info, layer_path, layers
 
     # pooch says "Downloading file ..." on its own logger; -q silences it too.
     pooch.get_logger().setLevel(logging.ERROR if args.quiet else logging.INFO)
@@ -505,8 +505,10 @@ def _fetch(args: argparse.Namespace) -> int:
         for name, layer in known.items():
             try:
                 state = f"cached: {layer_path(name)} (sha256 ok)"
+            except LayerNotCached:
+                state = "not downloaded"
             except BoundaryError as exc:
-                state = "not downloaded" if "not in the cache" in str(exc) else f"REFUSED: {exc}"
+                state = f"REFUSED: {exc}"
             print(f"{name:<16} {layer_info(layer)}; {state}")
         return 0
     unknown = [name for name in args.layers if name not in known]

@@ -91,3 +91,23 @@ def resources(gazetteer, lexicon, districts):
 
     note = f"district polygons: {find_boundary_file()} (tests)"
     return Resources(gazetteer, lexicon, districts, note, DEFAULT_REGION)
+
+
+@pytest.fixture
+def local_server(tmp_path):
+    """Serve ``tmp_path/www`` over HTTP on 127.0.0.1 (never the internet); yield (folder, URL)."""
+    import functools
+    import http.server
+    import threading
+
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield www, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

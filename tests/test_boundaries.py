@@ -6,12 +6,9 @@ by a throw-away HTTP server on 127.0.0.1, and caches live in tmp_path.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,23 +43,6 @@ def shipped_copy(monkeypatch, tmp_path) -> Path:
     monkeypatch.setattr(gb, "BOUNDARY_DATA", folder)
     monkeypatch.setattr(gb, "SHIPPED_SUMS", folder / "SHA256SUMS")
     return folder
-
-
-@pytest.fixture
-def server(tmp_path):
-    """Serve tmp_path/www over HTTP on 127.0.0.1; yield (folder, base URL)."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield www, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture
@@ -220,7 +200,7 @@ def test_unknown_layer_names_the_known_ones():
 
 
 def test_a_layer_not_cached_says_how_to_fetch_it(no_env):
-    with pytest.raises(gb.BoundaryError, match=r"not in the cache.*fetch-boundaries adm3"):
+    with pytest.raises(gb.LayerNotCached, match=r"not in the cache.*fetch-boundaries adm3"):
         gb.layer_path("adm3")
     assert not no_env.exists()
 
@@ -240,8 +220,10 @@ def test_a_tampered_file_in_the_cache_is_refused_naming_file_and_both_hashes(no_
     assert cached.read_bytes() == b'{"type":"FeatureCollection","features":[]}\n'
 
 
-def test_download_lands_in_the_cache_only_with_the_registry_hash(no_env, server, small_registry):
-    www, url = server
+def test_download_lands_in_the_cache_only_with_the_registry_hash(
+    no_env, local_server, small_registry
+):
+    www, url = local_server
     fname, content = small_registry
     (www / fname).parent.mkdir(parents=True)
     (www / fname).write_bytes(content)
@@ -255,9 +237,9 @@ def test_download_lands_in_the_cache_only_with_the_registry_hash(no_env, server,
 
 
 def test_a_download_with_another_hash_is_refused_naming_file_and_both_hashes(
-    no_env, server, small_registry
+    no_env, local_server, small_registry
 ):
-    www, url = server
+    www, url = local_server
     fname, content = small_registry
     served = b'{"type":"FeatureCollection","features":[{"changed":true}]}\n'
     (www / fname).parent.mkdir(parents=True)
@@ -272,8 +254,10 @@ def test_a_download_with_another_hash_is_refused_naming_file_and_both_hashes(
     assert leftovers == []
 
 
-def test_a_missing_file_on_the_server_is_an_error_naming_the_url(no_env, server, small_registry):
-    _, url = server
+def test_a_missing_file_on_the_server_is_an_error_naming_the_url(
+    no_env, local_server, small_registry
+):
+    _, url = local_server
     with pytest.raises(gb.BoundaryError, match=r"cannot download .*127\.0\.0\.1.*404"):
         gb.layer_path("adm3", download=True, base_url=url)
 

@@ -7,13 +7,10 @@ folder on 127.0.0.1, never the internet.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import logging
 import re
-import threading
 
 import pytest
 
@@ -301,6 +298,21 @@ def test_build_without_path_reads_the_sample_reports(tmp_path, fast, capsys, mon
     assert (tmp_path / "maps" / "incidentmap.db").is_file()
 
 
+def test_an_emptied_folder_over_a_filled_store_is_a_rerun_but_rebuild_is_refused(
+    articles, tmp_path, fast, capsys
+):
+    out = tmp_path / "out"
+    assert main(["build", str(articles), "--out", str(out)]) == 0
+    for path in articles.iterdir():
+        path.unlink()
+    assert main(["build", str(articles), "--out", str(out)]) == 0  # --prune would retract
+    lines = capsys.readouterr().out.splitlines()
+    assert "articles: 0 found, 0 new, 0 already in the store, 0 skipped" in lines
+    assert "incidents: 2; figures: 2" in lines
+    assert main(["build", str(articles), "--out", str(out), "--rebuild"]) == 1
+    assert "found no files in" in capsys.readouterr().err
+
+
 # --- the progress display ---------------------------------------------------------------
 
 
@@ -341,22 +353,6 @@ def test_terminal_build_draws_a_bar_over_all_stages(articles, tmp_path, fast, ca
 # --- fetch-boundaries -------------------------------------------------------------------
 
 
-@pytest.fixture
-def server(tmp_path):
-    """Serve tmp_path/www over HTTP on 127.0.0.1; yield (folder, base URL)."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield www, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def test_fetch_without_layers_lists_them(env, capsys):
     assert main(["fetch-boundaries"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -368,9 +364,9 @@ def test_fetch_without_layers_lists_them(env, capsys):
 
 
 def test_fetch_downloads_through_a_mirror_and_checks_the_hash(
-    env, server, monkeypatch, tmp_path, capsys
+    env, local_server, monkeypatch, tmp_path, capsys
 ):
-    www, url = server
+    www, url = local_server
     content = b'{"type":"FeatureCollection","features":[]}\n'
     fname = "ADM1/geoBoundaries-PAK-ADM1.geojson"
     registry = tmp_path / "registry.txt"

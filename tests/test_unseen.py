@@ -15,7 +15,7 @@ UNSEEN = Path(__file__).parent / "data" / "unseen"
 
 
 @pytest.fixture(scope="module")
-def evaluation(resources, boundary_data_dir, tmp_path_factory):
+def evaluation(resources, tmp_path_factory):
     out = tmp_path_factory.mktemp("unseen") / "out"
     build([UNSEEN / "articles"], out_dir=out, resources=resources)
     return evaluate_build(out, UNSEEN / "gold.csv")
@@ -32,7 +32,7 @@ def test_attack_types_and_figures_score_like_the_seeds(evaluation):
     assert evaluation.figure_share >= 0.9, evaluation.missed_figures
 
 
-def test_seed_scores_meet_the_bar(resources, boundary_data_dir, seeds_dir, tmp_path):
+def test_seed_scores_meet_the_bar(resources, seeds_dir, tmp_path):
     out = tmp_path / "out"
     build([seeds_dir], out_dir=out, resources=resources)
     gold = seeds_dir.parent / "fixtures" / "seed_gold.csv"
@@ -45,7 +45,7 @@ def test_seed_scores_meet_the_bar(resources, boundary_data_dir, seeds_dir, tmp_p
 
 
 def test_seed_contested_area_figures_are_all_kept_with_their_claimants(
-    resources, boundary_data_dir, seeds_dir, tmp_path
+    resources, seeds_dir, tmp_path
 ):
     import csv
 
