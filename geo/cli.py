@@ -180,7 +180,10 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--store", metavar="FILE", help="the store file (default: DIR/incidentmap.db)"
     )
     build.add_argument(
-        "--rebuild", action="store_true", help="forget the store and read every article again"
+        "--rebuild",
+        action="store_true",
+        help="forget the store's articles and read every article again (a damaged store is "
+        "set aside as FILE.damaged; the --online cache is kept: see 'places forget')",
     )
     build.add_argument(
         "--prune", action="store_true", help="retract stored articles whose file is gone"

@@ -465,6 +465,7 @@ def test_a_cached_answer_is_checked_again_when_used(server):
     assert answer is None and "outside Balochistan" in reason
 
 
+@pytest.mark.slow
 def test_build_online_survives_non_finite_and_far_away_answers(server, tmp_path, resources):
     from geo.pipeline import build
 

@@ -298,6 +298,17 @@ def test_ctrl_c_prints_one_line_and_leaves_the_last_good_state(
     _check_recovered(out, references, resources, folder)
 
 
+def _waits_then_finishes(second: subprocess.Popen, first: subprocess.Popen, says: str) -> None:
+    """The second build first says it waits; then the paused first one is killed, and it ends."""
+    try:
+        line = second.stderr.readline()
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    assert line.strip() == says, line + second.stderr.read()
+    assert second.wait(timeout=300) == 0, second.stderr.read()
+
+
 @pytest.mark.slow
 def test_a_second_build_on_the_same_store_waits_for_the_first(references, tmp_path, env):
     """Two builds, one store, two output folders: the second finds the store busy and waits.
@@ -312,13 +323,7 @@ def test_a_second_build_on_the_same_store_waits_for_the_first(references, tmp_pa
                      store=store)  # fmt: skip
     assert first.stderr.readline().strip() == "checkpoint article-stored"
     second = _command(folder, tmp_path / "out2", env(INCIDENTMAP_TRACE="store-busy"), store=store)
-    try:
-        line = second.stderr.readline()
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-    assert line.strip() == "checkpoint store-busy", line + second.stderr.read()
-    assert second.wait(timeout=300) == 0, second.stderr.read()
+    _waits_then_finishes(second, first, "checkpoint store-busy")
     assert _outputs(tmp_path / "out2") == references["new"]
     assert _stored(store) == _ids({**OLD, **NEW})
 
@@ -332,13 +337,7 @@ def test_two_builds_into_one_folder_with_different_stores_take_turns(references,
     assert first.stderr.readline().strip() == "checkpoint staged"
     second = _command(folder, out, env(INCIDENTMAP_TRACE="out-busy,store-busy"),
                       store=tmp_path / "s2.db")  # fmt: skip
-    try:
-        line = second.stderr.readline()
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
-    assert line.strip() == "checkpoint out-busy", line + second.stderr.read()
-    assert second.wait(timeout=300) == 0, second.stderr.read()
+    _waits_then_finishes(second, first, "checkpoint out-busy")
     assert _outputs(out) == references["new"]
     assert _leftovers(out) == []
 
@@ -347,18 +346,34 @@ def test_two_builds_into_one_folder_with_different_stores_take_turns(references,
 
 
 @pytest.mark.slow
-def test_full_disk_while_writing_outputs_leaves_them_owed(
-    references, resources, tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("error", "raised", "message"),
+    [
+        pytest.param(
+            OSError(errno.ENOSPC, "No space left on device", "incidents.png"),
+            PublishError,
+            r"No space left on device .*the store keeps this build, and the next build writes",
+            id="disk-full",
+        ),
+        pytest.param(
+            ValueError("aspect must be finite and positive"),
+            ValueError,
+            "aspect must be finite",
+            id="error-while-drawing",
+        ),
+    ],
+)
+def test_outputs_that_fail_to_be_written_are_owed_to_the_next_build(
+    references, resources, tmp_path, monkeypatch, error, raised, message
 ):
     folder, out = tmp_path / "articles", tmp_path / "out"
     _first_build(folder, out, resources)
 
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", str(out / "incidents.png"))
+    def fail(*args, **kwargs):
+        raise error
 
-    monkeypatch.setattr("geo.pipeline.write_static_map", full)
-    owed = r"No space left on device .*the store keeps this build, and the next build writes"
-    with pytest.raises(PublishError, match=owed):
+    monkeypatch.setattr("geo.pipeline.write_static_map", fail)
+    with pytest.raises(raised, match=message):
         build([folder], out_dir=out, resources=resources)
     assert _outputs(out) == references["old"]
     assert _leftovers(out) == []
