@@ -213,14 +213,16 @@ def _command(
 
 
 @pytest.fixture
-def env(boundary_data_dir_or_none, tmp_path):
-    """The environment of a child build: the same boundary data as ``resources``."""
+def env(tmp_path):
+    """The environment of a child build: the same boundary data as ``resources``.
+
+    ``resources`` loads what a build finds (``$INCIDENTMAP_DATA``, else the
+    shipped layer), so the child inherits ``INCIDENTMAP_DATA`` as it is.
+    """
 
     def make(**extra: str) -> dict[str, str]:
-        drop = ("INCIDENTMAP_CHECKPOINT", "INCIDENTMAP_TRACE", "INCIDENTMAP_DATA")
+        drop = ("INCIDENTMAP_CHECKPOINT", "INCIDENTMAP_TRACE")
         values = {k: v for k, v in os.environ.items() if k not in drop}
-        if boundary_data_dir_or_none is not None:
-            values["INCIDENTMAP_DATA"] = str(boundary_data_dir_or_none)
         values["INCIDENTMAP_CACHE"] = str(tmp_path / "empty-cache")
         # This worktree first, whatever copy is installed.
         values["PYTHONPATH"] = os.pathsep.join([str(ROOT), values.get("PYTHONPATH", "")])
