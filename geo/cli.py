@@ -86,10 +86,14 @@ def _parser() -> argparse.ArgumentParser:
         help="the Nominatim service --online asks (default: OpenStreetMap's)",
     )  # fmt: skip
     build.add_argument(
-        "--self-contained",
+        "--cdn",
         action="store_true",
-        help="inline every script and stylesheet: the map opens with no network (tiles aside)",
+        help="link Leaflet from its CDN instead of inlining it (a smaller page that needs "
+        "the network); by default the map opens with no network at all, tiles aside",
     )
+    build.add_argument(
+        "--self-contained", action="store_true", help=argparse.SUPPRESS
+    )  # the default now; kept so that older scripts still run
     build.add_argument(
         "--fragment",
         action="store_true",
@@ -187,7 +191,7 @@ def _build(args: argparse.Namespace) -> int:
         online=args.online,
         nominatim=args.nominatim,
         map_options=MapOptions(
-            tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
+            tiles=not args.no_tiles, self_contained=not args.cdn, fragment=args.fragment
         ),
         resources=resources,
         progress=_progress(not args.quiet),

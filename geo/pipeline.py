@@ -27,16 +27,16 @@ from geo.articles import ArticleError, iter_article_files, read_article
 from geo.atomic import write_text_atomic
 from geo.changes import describe_changes, has_changes
 from geo.claims import build_claims_and_reports
-from geo.districts import find_boundary_file, load_districts
-from geo.exports import write_csv_atomic, write_outputs
+from geo.districts import find_boundary_file, load_districts, read_district_table
+from geo.exports import MapOptions, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
 from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
 from geo.mentions import extract_mentions
+from geo.model import Model, aggregate
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
-from geo.static import write_static_map
 from geo.store import SCHEMA_VERSION, Store
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
@@ -49,7 +49,6 @@ STORE_NAME = "incidentmap.db"
 #: OpenStreetMap's public geocoder; its usage policy asks for 1 request/s and a real user agent.
 NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 CHANGES_NAME = "changes.json"
-AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
 _EXTRACTOR_MODULES = (
     "articles", "text", "gazetteer", "_matching", "lexicon", "mentions", "figures", "numbers",
@@ -93,15 +92,6 @@ class BuildResult:
     replaced: tuple[str, ...] = ()
     pruned: tuple[str, ...] = ()
     changes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MapOptions:
-    """How the HTML map is written (``--no-tiles``, ``--self-contained``, ``--fragment``)."""
-
-    tiles: bool = True
-    self_contained: bool = False
-    fragment: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,41 +215,23 @@ def build(
         store.set_meta("extractor", extractor_fingerprint())
         ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
         pruned = _prune(store) if prune else []
-        frames = _frames(store, resources)
-        new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
+        model = _frames(store, resources)
+        new_incidents = model.incidents.drop(columns="geometry").to_dict("records")
         store.replace_incidents(new_incidents)
         checkpoint("before-commit")
     changes = describe_changes(
         old_incidents=old_incidents,
         new_incidents=new_incidents,
         old_claims=old_claims,
-        new_claims=frames["claims"].to_dict("records"),
+        new_claims=model.claims.to_dict("records"),
         # Re-read articles (--rebuild) are not news: only ids the store lacked are.
         new_articles=[a for a in ingest.new if a not in old_articles],
         replaced_articles=ingest.replaced,
         pruned_articles=pruned,
     )
     outputs = write_outputs(
-        out,
-        incidents=frames["incidents"],
-        claims=frames["claims"],
-        articles=frames["articles"],
-        districts=resources.districts,
-        title=f"Attacks in {resources.region.label}",
-        tiles=map_options.tiles,
-        self_contained=map_options.self_contained,
-        fragment=map_options.fragment,
+        out, model, options=map_options, title=f"Attacks in {resources.region.label}"
     )
-    outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], out / AREAS_NAME)
-    for path in write_static_map(
-        frames["incidents"],
-        districts=resources.districts,
-        path_png=out / "incidents.png",
-        path_svg=out / "incidents.svg",
-        title=f"Attacks in {resources.region.label}",
-        region_label=resources.region.admin1 or "Pakistan",
-    ):
-        outputs[path.name] = path
     checkpoint("before-changelog")
     # The changelog describes the last build that changed something: a build
     # with nothing new leaves it, like every other output, byte for byte.
@@ -271,8 +243,8 @@ def build(
         n_new=len(ingest.new),
         n_known=ingest.known,
         skipped=tuple(ingest.skipped),
-        n_incidents=len(frames["incidents"]),
-        n_claims=len(frames["claims"]),
+        n_incidents=len(model.incidents),
+        n_claims=len(model.claims),
         outputs=outputs,
         boundaries=resources.boundaries,
         reextracted=reextracted,
@@ -345,14 +317,17 @@ def _reextract(store: Store, resources: Resources) -> int:
     return len(articles)
 
 
-def _frames(store: Store, resources: Resources) -> dict[str, Any]:
-    """Merge everything the store holds into the export tables."""
+def _frames(store: Store, resources: Resources) -> Model:
+    """Merge everything the store holds into the export tables, then the model."""
     articles = store.articles()
     incidents = merge_reports(store.reports())
     claims = assign_incidents(store.claims(), incidents)
-    return {
-        "incidents": incident_frame(incidents, claims, articles, districts=resources.districts),
-        "claims": claims_frame(claims),
-        "areas": area_frame(claims, articles),
-        "articles": articles_frame(articles),
-    }
+    return aggregate(
+        incident_frame(incidents, claims, articles, districts=resources.districts),
+        claims_frame(claims),
+        articles=articles_frame(articles),
+        areas=area_frame(claims, articles),
+        polygons=resources.districts,
+        district_table=read_district_table() if resources.districts is None else None,
+        province=resources.region.admin1,
+    )

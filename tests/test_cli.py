@@ -102,8 +102,8 @@ def test_build_prints_the_summary(articles, tmp_path, env, capsys):
     assert lines[6:] == [
         f"wrote {out / name}"
         for name in (
-            "incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "areas.csv",
-            "incidents.png", "incidents.svg", "changes.json",
+            "incidents.csv", "claims.csv", "districts.csv", "areas.csv", "incidents.geojson",
+            "incidents.gpkg", "incidents.html", "incidents.png", "incidents.svg", "changes.json",
         )
     ]  # fmt: skip
     assert store.is_file()

@@ -22,7 +22,10 @@ from geo.pipeline import build
 
 pytestmark = pytest.mark.seeds
 TABLES = ("incidents.csv", "claims.csv")
-OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html")
+OUTPUTS = (
+    "incidents.csv", "claims.csv", "districts.csv", "incidents.geojson", "incidents.gpkg",
+    "incidents.html",
+)  # fmt: skip
 
 
 def _rows(path: Path) -> list[tuple]:
