@@ -35,7 +35,8 @@ import pandas as pd
 
 from geo._faults import checkpoint
 from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
-from geo.model import Model, typed_column
+from geo.columns import typed_column
+from geo.model import Model
 from geo.schema import (
     AREA_COLUMNS,
     CLAIM_COLUMNS,

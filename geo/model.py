@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.classes import Classes, class_breaks
+from geo.columns import empty_table, text, typed_table, value_or_none
 from geo.incidents import reconcile
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES, Claim
 from geo.schema import (
@@ -37,7 +37,6 @@ from geo.schema import (
     DISTRICT_COLUMNS,
     INCIDENT_COLUMNS,
     SIDE_COLUMNS,
-    column_type,
 )
 
 logger = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ def aggregate(
     return Model(
         incidents=points,
         claims=claim_table,
-        areas=_typed(areas, AREA_COLUMNS) if areas is not None else _empty(AREA_COLUMNS),
+        areas=typed_table(areas, AREA_COLUMNS) if areas is not None else empty_table(AREA_COLUMNS),
         districts=districts,
         articles=article_table,
         tolls=tolls,
@@ -211,73 +210,9 @@ def _check_polygons(polygons: Any) -> None:
         )
 
 
-# -- typed tables -----------------------------------------------------------
-
-
-def _value(value: Any) -> Any:
-    """``None`` for every kind of missing value, else the value."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def text(value: Any) -> str:
-    """Return ``value`` as text, every kind of missing value as ``""``."""
-    value = _value(value)
-    return "" if value is None else str(value)
-
-
-def typed_column(values: pd.Series, name: str, what: str = "table") -> pd.Series:
-    """Type one column by the schema: Int64, float64, ISO date text or text.
-
-    Raises
-    ------
-    ValueError
-        If a count is not whole or a coordinate not a number, naming the column.
-    """
-    kind = column_type(name)
-    values = values.reset_index(drop=True)
-    if kind == "int":
-        try:
-            return values.astype("Int64")
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"{what} column {name!r} must hold whole numbers or <NA>: {error}"
-            ) from error
-    if kind == "float":
-        try:
-            return pd.to_numeric(values).astype("float64")
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{what} column {name!r} must hold numbers or NaN: {error}") from error
-    if kind == "date":
-        return values.map(_iso_day).astype(object)
-    return values.map(text).astype(object)
-
-
-def _iso_day(value: Any) -> str:
-    value = _value(value)
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _typed(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: typed_column(frame[c], c) for c in columns}, index=range(len(frame)))
-
-
-def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return _typed(pd.DataFrame({c: [] for c in columns}), columns)
-
-
 def _incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
     frame = incidents if "geo_source" in incidents else incidents.assign(geo_source="")
-    table = _typed(frame, INCIDENT_COLUMNS)
+    table = typed_table(frame, INCIDENT_COLUMNS)
     repeated = sorted(set(table.loc[table["incident_id"].duplicated(), "incident_id"]))
     if repeated:
         raise ValueError(
@@ -293,7 +228,7 @@ def _incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
 def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
     """Sources as listed on the map: a file name, never a path; the outlet or URL host."""
     if articles is None:
-        return _empty(ARTICLE_COLUMNS)
+        return empty_table(ARTICLE_COLUMNS)
     _require(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
     rows = []
     for row in articles.to_dict("records"):
@@ -310,7 +245,7 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
                 "title": text(row.get("title")).strip(),
             }
         )
-    table = _typed(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
+    table = typed_table(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     return table.sort_values("article_id", kind="stable").reset_index(drop=True)
 
 
@@ -327,7 +262,7 @@ def url_host(url: str) -> str:
 
 
 def _claims(claims: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    table = _typed(claims, CLAIM_COLUMNS)
+    table = typed_table(claims, CLAIM_COLUMNS)
     repeated = sorted(set(table.loc[table["claim_id"].duplicated(), "claim_id"]))
     if repeated:
         raise ValueError(f"claims has repeated claim_id values {repeated}; each must be unique")
@@ -341,7 +276,7 @@ def _claims(claims: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
 
 
 def _as_claim(row: Mapping[str, Any]) -> Claim | None:
-    low, high = _value(row["value_low"]), _value(row["value_high"])
+    low, high = value_or_none(row["value_low"]), value_or_none(row["value_high"])
     if low is None and high is None:
         return None
     low = high if low is None else low
@@ -437,14 +372,14 @@ def _districts(
         row.update({"admin1": key[0], "admin2": key[1], "incidents": 0})
         row.update(totals.get(key, {}))
         rows.append(row)
-    frame = _typed(pd.DataFrame(rows, columns=list(DISTRICT_COLUMNS)), DISTRICT_COLUMNS)
+    frame = typed_table(pd.DataFrame(rows, columns=list(DISTRICT_COLUMNS)), DISTRICT_COLUMNS)
     geometry = gpd.GeoSeries([units[k] for k in sorted(units)], crs=WGS84)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
 
 def _sum(values: Sequence[Any]) -> int | None:
     """The sum of the reported values; ``None`` when none is reported."""
-    known = [int(v) for v in values if _value(v) is not None]
+    known = [int(v) for v in values if value_or_none(v) is not None]
     return sum(known) if known else None
 
 

@@ -14,7 +14,6 @@ the metadata, fixed SVG ids) and written atomically (:mod:`geo.atomic`).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from geo._static_draw import (
 )
 from geo.atomic import write_bytes_atomic
 from geo.classes import class_colour
+from geo.columns import integer, text
 from geo.model import Model, aggregate
 from geo.schema import CLAIM_COLUMNS, INCIDENT_COLUMNS, TYPE_COLOURS, column_type
 
@@ -255,7 +255,7 @@ def _plan(model: Model) -> Plan:
             "y": incidents["latitude"].to_numpy(dtype=float),
             "type": incidents["primary_type"].to_numpy(),
             "toll": tolls,
-            "place": [_text(v) for v in incidents["place"]],
+            "place": [text(v).strip() for v in incidents["place"]],
             "incident_id": incidents["incident_id"].to_numpy(),
         }
     )[drawable]
@@ -280,7 +280,7 @@ def _plan(model: Model) -> Plan:
     if model.boundaries is not None:
         focus = model.districts[model.districts.geometry.notna()]
         focus = focus.assign(
-            fill=[class_colour(_int(v), model.classes) or NO_FIGURE_COLOUR
+            fill=[class_colour(integer(v), model.classes) or NO_FIGURE_COLOUR
                   for v in focus["killed_best"]]
         )  # fmt: skip
         shown = set(zip(focus["admin1"], focus["admin2"], strict=True))
@@ -318,16 +318,6 @@ def _plan(model: Model) -> Plan:
         empty=len(incidents) == 0,
         max_toll=float(np.nanmax(tolls)) if len(tolls) and not np.isnan(tolls).all() else 0.0,
     )
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None or value is pd.NA else int(value)
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
 
 
 def _plural(n: int, word: str) -> str:

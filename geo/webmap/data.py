@@ -28,7 +28,8 @@ import pandas as pd
 import shapely
 
 from geo.classes import class_colour
-from geo.model import Model, text
+from geo.columns import integer, text
+from geo.model import Model
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
 from geo.schema import ROLE_LABELS, TYPE_COLOURS, TYPE_LABELS
 
@@ -73,7 +74,7 @@ def marker_radius(killed: Any) -> float:
     float
         ``RADIUS_SCALE * sqrt(killed)``, but at least ``MIN_RADIUS``.
     """
-    value = _int(killed)
+    value = integer(killed)
     if value is None or value <= 0:
         return MIN_RADIUS
     return max(MIN_RADIUS, round(RADIUS_SCALE * math.sqrt(value), 2))
@@ -151,14 +152,6 @@ def document(
 # -- incidents and claims -----------------------------------------------------------
 
 
-def _int(value: Any) -> int | None:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return int(value)
-
-
 def _article_index(model: Model) -> dict[str, int]:
     return {a: i for i, a in enumerate(model.articles["article_id"])}
 
@@ -176,7 +169,7 @@ def _incidents(
     for incident_id, figure, role, low, best, high in model.tolls.itertuples(index=False):
         if figure == "killed":
             tolls.setdefault(incident_id, []).extend(
-                [role_index[role], _int(low), _int(best), _int(high)]
+                [role_index[role], integer(low), integer(best), integer(high)]
             )
     type_index = {t: i for i, t in enumerate(types)}
     columns: dict[str, list[Any]] = {
@@ -202,9 +195,9 @@ def _incidents(
         columns["notes"].append(strings.ref(row["notes"]))
         columns["k"].append(tolls.get(row["incident_id"], []))
         columns["kb"].append(
-            [_int(row[c]) for c in ("fatalities_low", "fatalities_best", "fatalities_high")]
+            [integer(row[c]) for c in ("fatalities_low", "fatalities_best", "fatalities_high")]
         )
-        columns["x"].append([_int(row["injured"]), _int(row["abducted"])])
+        columns["x"].append([integer(row["injured"]), integer(row["abducted"])])
         columns["src"].append(sources)
     return columns
 
@@ -236,8 +229,8 @@ def _claims(
         for claim in group:
             columns["f"].append(figure_rank.get(claim["figure"], 0))
             columns["ro"].append(role_rank.get(claim["role"], len(ROLES) - 1))
-            columns["lo"].append(_int(claim["value_low"]))
-            columns["hi"].append(_int(claim["value_high"]))
+            columns["lo"].append(integer(claim["value_low"]))
+            columns["hi"].append(integer(claim["value_high"]))
             columns["q"].append(strings.ref(claim["qualifier"]))
             columns["who"].append(strings.ref(claim["claimant"] or "unattributed"))
             columns["kd"].append(kind_rank.get(claim["claimant_kind"], 3))
@@ -288,7 +281,7 @@ def _districts(model: Model) -> dict[str, Any]:
     features = []
     drawn = model.districts[model.districts.geometry.notna()]
     for row in drawn.to_dict("records"):
-        killed = _int(row["killed_best"])
+        killed = integer(row["killed_best"])
         features.append(
             {
                 "type": "Feature",

@@ -332,8 +332,8 @@
   function draw(container, d) {
     var wide = container.clientWidth >= 1100 && container.clientHeight >= 750;
     var medium = container.clientWidth >= 700 && container.clientHeight >= 500;
-    var map = L.map(container, {preferCanvas: true, zoomSnap: 0.5});
-    var markers = L.canvas({padding: 0.5, tolerance: 3});
+    var map = L.map(container, {zoomSnap: 0.5});
+    var markers = L.canvas({padding: 0.1, tolerance: 3});
     if (d.tiles) {
       var tiles = L.tileLayer(d.tiles.url, {
         attribution: d.tiles.attribution, maxZoom: d.tiles.max_zoom || 19
@@ -362,7 +362,6 @@
     if (d.districts) {
       districts = L.geoJSON(d.districts, {
         pane: pane("imDistricts", 350),
-        renderer: L.canvas({pane: "imDistricts"}),
         style: function (f) {
           var fill = f.properties.fill;
           return {color: "#666666", weight: 1, fillColor: fill || "#ffffff",
@@ -379,7 +378,6 @@
     if (d.outline) {
       outline = L.geoJSON(d.outline, {
         pane: pane("imOutline", 390), interactive: false,
-        renderer: L.canvas({pane: "imOutline"}),
         style: function () { return {color: "#333333", weight: 2.5, fill: false}; }
       }).addTo(map);
     }
