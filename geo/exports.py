@@ -36,7 +36,7 @@ import pandas as pd
 from geo._faults import checkpoint
 from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
 from geo.columns import typed_column
-from geo.model import Model
+from geo.model import Model, require_columns
 from geo.schema import (
     AREA_COLUMNS,
     CLAIM_COLUMNS,
@@ -267,13 +267,7 @@ def neutralise(value: str) -> str:
 
 def _table(frame: Any, columns: Sequence[str], what: str, *, key: str) -> pd.DataFrame:
     """Check ``frame`` and return its schema columns, typed and sorted by ``key``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; expected columns, in order: {list(columns)}"
-        )
+    require_columns(frame, columns, what)
     table = pd.DataFrame({c: _column(frame[c], c, what) for c in columns}, index=range(len(frame)))
     repeated = sorted(set(table.loc[table[key].duplicated(), key]))
     if repeated:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from geo.classes import Classes, class_breaks
 from geo.columns import empty_table, text, typed_table, value_or_none
+from geo.districts import province_outline
 from geo.incidents import reconcile
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES, Claim
 from geo.schema import (
@@ -151,8 +152,8 @@ def aggregate(
     ValueError
         If a column is missing or a CRS is not EPSG:4326.
     """
-    _require(incidents, [c for c in INCIDENT_COLUMNS if c != "geo_source"], "incidents")
-    _require(claims, CLAIM_COLUMNS, "claims")
+    require_columns(incidents, [c for c in INCIDENT_COLUMNS if c != "geo_source"], "incidents")
+    require_columns(claims, CLAIM_COLUMNS, "claims")
     if polygons is not None:
         _check_polygons(polygons)
     points = _incident_points(incidents)
@@ -183,7 +184,8 @@ def aggregate(
 # -- validate ---------------------------------------------------------------
 
 
-def _require(frame: Any, columns: Sequence[str], what: str) -> None:
+def require_columns(frame: Any, columns: Sequence[str], what: str) -> None:
+    """Raise TypeError unless ``frame`` is a DataFrame, ValueError naming missing columns."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in columns if c not in frame.columns]
@@ -197,15 +199,20 @@ def _require(frame: Any, columns: Sequence[str], what: str) -> None:
 def _check_polygons(polygons: Any) -> None:
     if not isinstance(polygons, gpd.GeoDataFrame):
         raise TypeError(f"districts must be a GeoDataFrame or None, got {type(polygons).__name__}")
-    _require(polygons, ("admin1", "admin2"), "districts")
-    if polygons.crs is None:
+    require_columns(polygons, ("admin1", "admin2"), "districts")
+    require_wgs84(polygons, "districts")
+
+
+def require_wgs84(frame: gpd.GeoDataFrame, what: str) -> None:
+    """Raise ValueError, with the fix, unless ``frame`` is in EPSG:4326."""
+    if frame.crs is None:
         raise ValueError(
-            "districts have no CRS; expected EPSG:4326. If the coordinates are "
+            f"{what} has no CRS; expected EPSG:4326. If the coordinates are "
             'longitude/latitude, call .set_crs("EPSG:4326") first.'
         )
-    if polygons.crs.to_epsg() != 4326:
+    if frame.crs.to_epsg() != 4326:
         raise ValueError(
-            f"districts have CRS {polygons.crs.to_string()}, expected EPSG:4326; "
+            f"{what} has CRS {frame.crs.to_string()}, expected EPSG:4326; "
             'reproject with .to_crs("EPSG:4326") first.'
         )
 
@@ -229,7 +236,7 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
     """Sources as listed on the map: a file name, never a path; the outlet or URL host."""
     if articles is None:
         return empty_table(ARTICLE_COLUMNS)
-    _require(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
+    require_columns(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
     rows = []
     for row in articles.to_dict("records"):
         url = text(row.get("url")).strip()
@@ -426,13 +433,12 @@ def _outline(
     """Dissolve the mapped provinces' districts into their outlines."""
     if polygons is None:
         return None
-    members = polygons[polygons["admin1"].isin(provinces)]
-    members = members[members.geometry.notna() & ~members.geometry.is_empty]
-    if members.empty:
+    members = polygons[polygons.geometry.notna() & ~polygons.geometry.is_empty]
+    present = [p for p in provinces if (members["admin1"] == p).any()]
+    if not present:
         return None
-    outline = members[["admin1", "geometry"]].dissolve(by="admin1", as_index=False)
-    outline["geometry"] = outline.geometry.make_valid()
-    return outline.sort_values("admin1", kind="stable").reset_index(drop=True)
+    outlines = [province_outline(members, p)[["admin1", "geometry"]] for p in present]
+    return gpd.GeoDataFrame(pd.concat(outlines, ignore_index=True), crs=WGS84)
 
 
 # -- area figures and timeline --------------------------------------------------

@@ -39,7 +39,7 @@ from geo._static_draw import (
 from geo.atomic import write_bytes_atomic
 from geo.classes import class_colour
 from geo.columns import integer, text
-from geo.model import Model, aggregate
+from geo.model import Model, aggregate, require_columns, require_wgs84
 from geo.schema import CLAIM_COLUMNS, INCIDENT_COLUMNS, TYPE_COLOURS, column_type
 
 __all__ = ["DEFAULT_ATTRIBUTION", "DPI", "MAX_LABELS", "MIN_FONT_PT", "write_static_map"]
@@ -206,22 +206,8 @@ def _check_frame(frame: Any, columns: Iterable[str], what: str) -> None:
             "from CSV use gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.longitude, "
             'df.latitude), crs="EPSG:4326")'
         )
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; it needs {list(columns)} "
-            "(see the export schema in DESIGN.md)"
-        )
-    if frame.crs is None:
-        raise ValueError(
-            f"{what} has no CRS; expected EPSG:4326. If the coordinates are "
-            'longitude/latitude, call .set_crs("EPSG:4326") first.'
-        )
-    if frame.crs.to_epsg() != 4326:
-        raise ValueError(
-            f"{what} has CRS {frame.crs.to_string()}, expected EPSG:4326; "
-            'reproject with .to_crs("EPSG:4326") first.'
-        )
+    require_columns(frame, list(columns), what)
+    require_wgs84(frame, what)
 
 
 # -- compute ----------------------------------------------------------------

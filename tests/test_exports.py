@@ -116,7 +116,7 @@ def test_missing_column_names_it_and_the_expected_list(
     writer, which, column, incidents, claims, tmp_path
 ):
     frame = {"incidents": incidents, "claims": claims}[which].drop(columns=[column])
-    with pytest.raises(ValueError, match=rf"missing column\(s\) \['{column}'\]; expected columns"):
+    with pytest.raises(ValueError, match=rf"missing column\(s\) \['{column}'\]; it needs"):
         writer(frame, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

@@ -209,6 +209,8 @@ def test_contested_table_is_capped(incidents, claims, tmp_path):
     more = make_claims([*claims.to_dict("records"), *extra])
     area = data_of(page(render_map(incidents, more), tmp_path))["area"]
     assert len(area["cols"]) == 5 and area["more"] > 0
+    assert area["cols"][-1] == ["BLA", "party"]  # the party's claim always has a column
+    assert all(any(values) for _f, _r, values in area["rows"])
 
 
 def test_district_choropleth_reads_the_model(incidents, claims, tmp_path):

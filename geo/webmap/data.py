@@ -50,6 +50,7 @@ RADIUS_SCALE = 3.0
 #: the rest is in areas.csv / claims.csv, and the panel says so.
 MAX_AREA_ROWS = 6
 MAX_AREA_COLUMNS = 5
+MAX_AREA_PARTIES = 2
 #: How a claimant kind reads beside a name in a popup.
 KIND_LABELS: dict[str, str] = {
     "official": "official",
@@ -57,6 +58,9 @@ KIND_LABELS: dict[str, str] = {
     "independent": "independent",
     "unattributed": "unattributed",
 }
+#: How the extractor marks a figure given the article's overall source
+#: (geo.claims.lead_source), and how a reader is told the same thing.
+_LEAD_SOURCE = (" (article's source)", " (per the article)")
 #: Columns of the contested table: officials first, parties last.
 _KIND_ORDER = {"official": 0, "independent": 1, "unattributed": 2, "party": 3}
 
@@ -152,6 +156,11 @@ def document(
 # -- incidents and claims -----------------------------------------------------------
 
 
+def _who(claimant: str) -> str:
+    """A claimant as a reader sees it: plain words for the extractor's markers."""
+    return (claimant or "unattributed").replace(*_LEAD_SOURCE)
+
+
 def _article_index(model: Model) -> dict[str, int]:
     return {a: i for i, a in enumerate(model.articles["article_id"])}
 
@@ -232,7 +241,7 @@ def _claims(
             columns["lo"].append(integer(claim["value_low"]))
             columns["hi"].append(integer(claim["value_high"]))
             columns["q"].append(strings.ref(claim["qualifier"]))
-            columns["who"].append(strings.ref(claim["claimant"] or "unattributed"))
+            columns["who"].append(strings.ref(_who(claim["claimant"])))
             columns["kd"].append(kind_rank.get(claim["claimant_kind"], 3))
             columns["a"].append(articles.get(claim["article_id"], -1))
             columns["sent"].append(strings.ref(claim["sentence"]))
@@ -335,24 +344,28 @@ def _area_table(model: Model) -> dict[str, Any] | None:
     claimants = sorted(
         counts.index, key=lambda c: (_KIND_ORDER.get(c[1], 2), -counts[c], c[0].lower())
     )
-    cols, rows = claimants[:MAX_AREA_COLUMNS], keys[:MAX_AREA_ROWS]
+    # A party's claim is what makes a figure contested: it always gets a column.
+    parties = [c for c in claimants if c[1] == "party"][:MAX_AREA_PARTIES]
+    others = [c for c in claimants if c[1] != "party"]
+    cols = others[: MAX_AREA_COLUMNS - len(parties)] + parties
     cells = {
         (f, r, c, k): (lo, hi)
         for f, r, c, k, lo, hi in shown[
             ["figure", "role", "claimant", "claimant_kind", "low", "high"]
         ].itertuples(index=False)
     }
-    body = []
-    for figure, role in rows:
+    body: list[list[Any]] = []
+    for figure, role in keys:
         values = []
         for claimant, kind in cols:
             low, high = cells.get((figure, role, claimant, kind), (None, None))
             values.append(None if low is None else [int(low), int(high)])
-        body.append([figure, role, values])
+        if any(values) and len(body) < MAX_AREA_ROWS:
+            body.append([figure, role, values])
     hidden = len(shown) - sum(v is not None for _f, _r, vs in body for v in vs)
     return {
         "area": area,
-        "cols": [[c or "unattributed", k] for c, k in cols],
+        "cols": [[_who(c), k] for c, k in cols],
         "rows": body,
         "more": int(hidden + rows_left),
     }

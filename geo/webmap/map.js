@@ -323,7 +323,8 @@
     var boxes = container.querySelectorAll(".im-box .im-body");
     Array.prototype.forEach.call(boxes, function (body) {
       body.style.maxHeight = Math.max(80, Math.round(height * 0.4)) + "px";
-      body.style.maxWidth = Math.max(160, Math.min(340, Math.round(width * 0.42))) + "px";
+      var widest = body.parentNode.classList.contains("im-area") ? 480 : 340;
+      body.style.maxWidth = Math.max(160, Math.min(widest, Math.round(width * 0.42))) + "px";
     });
   }
 
