@@ -207,7 +207,7 @@
       toggle(body, map, groups[n], t[1] + " (" + counts[n] + ")", t[2], false);
     });
     add(body, el("p", "im-note",
-      "Circle area: best estimate of people killed (smallest: none reported)."));
+      "Circle area: people killed, best estimate."));
     if (d.unmapped) {
       add(body, el("p", "im-note", plural(d.unmapped, "incident") +
         " without coordinates not mapped (see incidents.csv)."));
@@ -223,8 +223,7 @@
       var none = add(body, el("div", "im-class"));
       none.appendChild(swatch(null, true));
       none.appendChild(document.createTextNode("no toll reported"));
-      add(body, el("p", "im-note", "Sum of the best estimates of the district's incidents " +
-        "(districts.csv)."));
+      add(body, el("p", "im-note", "Sum over its incidents (districts.csv)."));
     }
     if (outline) { toggle(body, map, outline, "Province outline", undefined); }
   }
@@ -346,7 +345,7 @@
         var note = L.control({position: "bottomleft"});
         note.onAdd = function () {
           return el("div", "im-box im-offline",
-            "No basemap: its tiles need the network. Districts and incidents are all here.");
+            "No basemap: its tiles need the network.");
         };
         note.addTo(map);
       });
