@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from geo.render import TYPE_COLOURS, TYPE_LABELS
+from geo.schema import TYPE_COLOURS, TYPE_LABELS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,10 +33,9 @@ MIN_FONT_PT = 8
 MARKER_SCALE_PT = 3.6
 #: Marker diameter (pt) for a toll of zero or unknown; still visible in print.
 MIN_MARKER_PT = 6.0
-#: Light sequential colours for the district toll, so the type-coloured points stand out.
-CHOROPLETH_CMAP = "Blues"
-#: The part of :data:`CHOROPLETH_CMAP` used: its lightest half.
-CHOROPLETH_RANGE = (0.08, 0.55)
+#: The district classes' colours (the HTML map's, from the model) are laid
+#: over white at this opacity, so the type-coloured points stand out.
+CHOROPLETH_ALPHA = 0.55
 #: Fill of districts outside the incidents' provinces (context only).
 CONTEXT_COLOUR = "#ececec"
 #: Fill of the incidents' districts with no reported fatality figure.
@@ -48,7 +46,7 @@ MAP_BOX = (0.03, 0.14, 0.66, 0.75)
 AXES_BOX = (0.09, 0.18, 0.60, 0.71)
 
 _PANEL_BOX = (0.71, 0.30, 0.28, 0.59)
-_COLORBAR_BOX = (0.73, 0.20, 0.23, 0.022)
+_CLASS_BOX = (0.71, 0.14, 0.28, 0.15)
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,14 @@ class Plan:
     points: pd.DataFrame  # x, y, colour, toll (NaN: unknown), size, place
     labels: pd.DataFrame  # x, y, text, size
     types: list[tuple[str, int]]  # (attack type, number of incidents), legend order
-    focus: gpd.GeoDataFrame | None  # the incidents' districts, with "toll"
+    focus: gpd.GeoDataFrame | None  # the mapped districts, with their class colour "fill"
     context: gpd.GeoDataFrame | None  # other districts
     outline: Any  # the focus provinces' outline (shapely geometry) or None
     extent: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
     box: tuple[float, float, float, float]  # the map's axes, in figure fractions
     subtitle: str
     notes: list[str]
-    vmax: float  # the largest district toll; 0 when none is known
+    classes: tuple[tuple[int, int, str], ...]  # the model's choropleth classes
     empty: bool
     max_toll: float
 
@@ -141,8 +139,15 @@ def _draw_map(ax: Axes, plan: Plan) -> None:
     if plan.context is not None and len(plan.context):
         plan.context.plot(ax=ax, color=CONTEXT_COLOUR, edgecolor="white", linewidth=0.4, zorder=0)
     if plan.focus is not None and len(plan.focus):
-        colours = _district_colours(plan.focus["toll"], plan.vmax)
-        plan.focus.plot(ax=ax, color=colours, edgecolor="#8c8c8c", linewidth=0.35, zorder=1)
+        plan.focus.plot(ax=ax, color="white", edgecolor="none", zorder=1)
+        plan.focus.plot(
+            ax=ax,
+            color=list(plan.focus["fill"]),
+            alpha=CHOROPLETH_ALPHA,
+            edgecolor="none",
+            zorder=1,
+        )
+        plan.focus.boundary.plot(ax=ax, color="#8c8c8c", linewidth=0.35, zorder=1)
         if plan.outline is not None:
             outline = gpd.GeoSeries([plan.outline]).boundary
             outline.plot(ax=ax, color="#4d4d4d", linewidth=0.8, zorder=2)
@@ -161,21 +166,6 @@ def _draw_map(ax: Axes, plan: Plan) -> None:
 
 def _degrees(value: float, positive: str, negative: str) -> str:
     return f"{round(abs(value), 2):g}°{positive if value >= 0 else negative}"
-
-
-def _district_colours(tolls: pd.Series, vmax: float) -> list[str]:
-    from matplotlib import colors
-
-    cmap, norm = _cmap(), colors.Normalize(vmin=0, vmax=max(vmax, 1.0))
-    return [NO_FIGURE_COLOUR if math.isnan(v) else colors.to_hex(cmap(norm(v))) for v in tolls]
-
-
-def _cmap() -> Any:
-    from matplotlib import colormaps, colors
-
-    lo, hi = CHOROPLETH_RANGE
-    ramp = colormaps[CHOROPLETH_CMAP](np.linspace(lo, hi, 256))
-    return colors.LinearSegmentedColormap.from_list("incidentmap_toll", ramp)
 
 
 def _draw_points(ax: Axes, plan: Plan) -> None:
@@ -232,9 +222,6 @@ def _place_labels(fig: Figure, ax: Axes, plan: Plan) -> None:
 
 
 def _draw_legends(fig: Figure, plan: Plan) -> None:
-    from matplotlib import cm, colors
-    from matplotlib.ticker import MaxNLocator
-
     panel = fig.add_axes(_PANEL_BOX)
     panel.set_axis_off()
     if plan.types:
@@ -251,15 +238,34 @@ def _draw_legends(fig: Figure, plan: Plan) -> None:
             borderpad=0.6,
             **_LEGEND_STYLE,
         )
-    if plan.focus is not None and plan.vmax > 0:
-        cax = fig.add_axes(_COLORBAR_BOX)
-        mappable = cm.ScalarMappable(norm=colors.Normalize(vmin=0, vmax=plan.vmax), cmap=_cmap())
-        bar = fig.colorbar(mappable, cax=cax, orientation="horizontal")
-        bar.locator = MaxNLocator(nbins=5, integer=True)
-        bar.update_ticks()
-        bar.outline.set_linewidth(0.4)  # type: ignore[operator]
-        cax.tick_params(labelsize=MIN_FONT_PT, length=2)
-        cax.set_title("Fatalities (best estimate)\nper district", fontsize=MIN_FONT_PT, loc="left")
+    if plan.classes:
+        _class_legend(fig, plan)
+
+
+def _class_legend(fig: Figure, plan: Plan) -> None:
+    from matplotlib.patches import Patch
+
+    panel = fig.add_axes(_CLASS_BOX)
+    panel.set_axis_off()
+    handles = [
+        Patch(
+            facecolor=colour, alpha=CHOROPLETH_ALPHA, edgecolor="#8c8c8c", linewidth=0.35,
+            label=str(low) if low == high else f"{low}\u2013{high}",
+        )
+        for low, high, colour in plan.classes
+    ]  # fmt: skip
+    handles.append(
+        Patch(
+            facecolor=NO_FIGURE_COLOUR, edgecolor="#8c8c8c", linewidth=0.35, label="none reported"
+        )
+    )
+    panel.legend(
+        handles=handles,
+        title="Fatalities (best estimate) per district",
+        loc="upper left",
+        ncols=2,
+        **_LEGEND_STYLE,
+    )
 
 
 def _dot(colour: str, size: float, label: str, *, hollow: bool = False) -> Any:

@@ -30,9 +30,11 @@ OUTPUTS = (
     ("incidents.csv", "one row per incident (DESIGN.md columns, plus geo_source)"),
     ("claims.csv", "one row per reported figure, with its claimant and sentence"),
     ("incidents.geojson", "the incidents as points"),
+    ("districts.csv", "per district: incidents, killed by side (low/best/high), injured, dates"),
+    ("incidents.gpkg", "GeoPackage for QGIS: incidents, claims, districts (polygons), areas"),
     ("areas.csv", "wave-wide figures per area, parties' claims beside"),
     ("incidents.png, .svg", "a static map for reports"),
-    ("changes.json", "what the last build that changed anything changed"),
+    ("changes.json", "what changed since the outputs were last written"),
     ("incidentmap.db", "the store (SQLite): re-runs read only new articles (see --store)"),
 )
 ENVIRONMENT = (
@@ -161,7 +163,7 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
                     ("incidentmap build ~/articles --out out", "files and folders of articles"),
                     ("incidentmap build a.txt b.html --out out", "single files"),
                     ("incidentmap build ~/articles --out out --prune", "drop deleted files"),
-                    ("incidentmap build ~/articles --self-contained", "one offline HTML file"),
+                    ("incidentmap build ~/articles --cdn", "a lighter map, Leaflet from a CDN"),
                     ("incidentmap -q build ~/articles && echo ok", "silent, for scripts"),
                 ),
                 _table("writes (in --out, default maps/)", OUTPUTS),
@@ -199,10 +201,14 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="the Nominatim service --online asks (default: OpenStreetMap's)",
     )  # fmt: skip
     build.add_argument(
-        "--self-contained",
+        "--cdn",
         action="store_true",
-        help="inline every script and stylesheet: the map opens with no network (tiles aside)",
+        help="link Leaflet from its CDN instead of inlining it (a smaller page that needs "
+        "the network); by default the map opens with no network at all, tiles aside",
     )
+    build.add_argument(
+        "--self-contained", action="store_true", help=argparse.SUPPRESS
+    )  # the default now; kept so that older scripts still run
     build.add_argument(
         "--fragment",
         action="store_true",
@@ -373,7 +379,7 @@ def _build(args: argparse.Namespace) -> int:
             online=args.online,
             nominatim=args.nominatim,
             map_options=pipeline.MapOptions(
-                tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
+                tiles=not args.no_tiles, self_contained=not args.cdn, fragment=args.fragment
             ),
             resources=resources,
             progress=progress.items,

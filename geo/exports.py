@@ -1,129 +1,180 @@
-"""Write the incident and claim tables: CSV, GeoJSON and the HTML map.
+"""Write every output of a build from the model: tables, GeoPackage, maps.
 
-The files follow the export schema of DESIGN.md.  They are written
-atomically (:mod:`geo.atomic`) and deterministically: rows sorted by id,
-columns in schema order, missing figures as empty cells (CSV) or ``null``
-(GeoJSON), coordinates rounded to :data:`COORDINATE_DECIMALS`, so that the
-same input gives byte-identical files and a re-run changes nothing.
+:func:`write_outputs` is the one call that turns a :class:`geo.model.Model`
+into files: ``incidents.csv``, ``claims.csv``, ``districts.csv``,
+``areas.csv``, ``incidents.geojson``, ``incidents.gpkg``, ``incidents.html``
+(and the fragment on request), ``incidents.png`` and ``incidents.svg``.
+Everything is built in memory and checked before the first file is
+written, every file is written atomically (:mod:`geo.atomic`) into the one
+folder it is given, and the same model gives the same bytes: rows sorted by
+id, columns in schema order (:mod:`geo.schema`), missing figures as empty
+cells (CSV) or ``null`` (JSON), coordinates rounded to
+:data:`COORDINATE_DECIMALS`.
+
+Column types never depend on the data: a count is an integer that may be
+null, a date an ISO day that may be null, in every format.  CSV cells of
+text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``,
+tab, CR first) get a leading apostrophe, as OWASP recommends; numbers the
+project writes are never touched, and the GeoPackage keeps the raw text.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
+import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import geopandas as gpd
 import pandas as pd
-import xyzservices
 
 from geo._faults import checkpoint
-from geo.atomic import atomic_write
-from geo.render import render_map, write_fragment, write_map
-
-#: Columns of ``incidents.csv`` / ``incidents.geojson``, in order (DESIGN.md).
-INCIDENT_COLUMNS: tuple[str, ...] = (
-    "incident_id",
-    "event_date",
-    "date_precision",
-    "place",
-    "admin1",
-    "admin2",
-    "admin3",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "attack_types",
-    "primary_type",
-    "target",
-    "killed_civilians",
-    "killed_security",
-    "killed_militants",
-    "killed_unspecified",
-    "fatalities_low",
-    "fatalities_best",
-    "fatalities_high",
-    "injured",
-    "abducted",
-    "freed_prisoners",
-    "n_sources",
-    "sources",
-    "notes",
-    # Beyond DESIGN.md's list (issue 3): where the incident's point comes from.
-    "geo_source",
+from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
+from geo.columns import typed_column
+from geo.model import Model, require_columns
+from geo.schema import (
+    AREA_COLUMNS,
+    CLAIM_COLUMNS,
+    DISTRICT_COLUMNS,
+    INCIDENT_COLUMNS,
+    column_type,
 )
 
-#: Columns of ``claims.csv``, in order (DESIGN.md).
-CLAIM_COLUMNS: tuple[str, ...] = (
-    "claim_id",
-    "incident_id",
-    "scope",
-    "area",
-    "figure",
-    "role",
-    "value_low",
-    "value_high",
-    "qualifier",
-    "claimant",
-    "claimant_kind",
-    "article_id",
-    "outlet",
-    "published",
-    "sentence",
-)
+__all__ = [
+    "CLAIM_COLUMNS",
+    "COORDINATE_DECIMALS",
+    "FRAGMENT_NAME",
+    "INCIDENT_COLUMNS",
+    "OUTPUT_NAMES",
+    "MapOptions",
+    "neutralise",
+    "write_claims_csv",
+    "write_csv_atomic",
+    "write_incidents_csv",
+    "write_incidents_geojson",
+    "write_outputs",
+]
 
 #: ~0.1 m: finer than any gazetteer point, coarse enough to hide float noise.
 COORDINATE_DECIMALS = 6
-
-_FLOAT_COLUMNS = frozenset({"latitude", "longitude"})
-_INT_COLUMNS = frozenset(
-    {
-        "geo_precision",
-        "killed_civilians",
-        "killed_security",
-        "killed_militants",
-        "killed_unspecified",
-        "fatalities_low",
-        "fatalities_best",
-        "fatalities_high",
-        "injured",
-        "abducted",
-        "freed_prisoners",
-        "n_sources",
-        "value_low",
-        "value_high",
-    }
-)
-
-#: File names written by :func:`write_outputs`.
+#: The files :func:`write_outputs` writes, in order.
 OUTPUT_NAMES: tuple[str, ...] = (
     "incidents.csv",
     "claims.csv",
+    "districts.csv",
+    "areas.csv",
     "incidents.geojson",
+    "incidents.gpkg",
     "incidents.html",
+    "incidents.png",
+    "incidents.svg",
 )
-#: The map as a snippet for a report page, written when ``write_outputs(fragment=True)``.
+#: The map as a snippet for a report page, written when ``MapOptions(fragment=True)``.
 FRAGMENT_NAME = "incidents_fragment.html"
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How the HTML map is written.
+
+    ``self_contained`` (the default) inlines Leaflet so the page opens with
+    no network at all; ``False`` (``--cdn``) links it from its CDN.
+    ``tiles=False`` (``--no-tiles``) draws no basemap; ``fragment`` also
+    writes :data:`FRAGMENT_NAME`.
+    """
+
+    tiles: bool = True
+    self_contained: bool = True
+    fragment: bool = False
+
+
+def write_outputs(
+    out_dir: str | os.PathLike[str],
+    model: Model,
+    *,
+    options: MapOptions | None = None,
+    title: str = "Incidents",
+) -> dict[str, Path]:
+    """Write every output file of ``model`` into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The folder to write into (created if missing); nothing is written
+        anywhere else.
+    model : geo.model.Model
+        What to write (:func:`geo.model.aggregate`).
+    options : MapOptions, optional
+        How to write the HTML map.
+    title : str, default "Incidents"
+        The maps' title.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The path of each file written, keyed by its name
+        (:data:`OUTPUT_NAMES`, and :data:`FRAGMENT_NAME` when asked for).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a Model.
+    """
+    from geo.static import static_images
+    from geo.webmap import fragment_text, map_document, page_text
+
+    if not isinstance(model, Model):
+        raise TypeError(
+            f"model must be a geo.model.Model (aggregate()), got {type(model).__name__}"
+        )
+    options = options or MapOptions()
+    folder = Path(out_dir)
+    # Everything is made before the first byte is written: bad input leaves
+    # the previous outputs as they were.
+    texts = {
+        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
+        "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
+        "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
+        "areas.csv": csv_text(model.areas, AREA_COLUMNS),
+        "incidents.geojson": geojson_text(model.incidents),
+    }
+    doc = map_document(model, title=title, tiles=options.tiles)
+    texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
+    if options.fragment:
+        texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
+    images = static_images(model, title=title)
+    paths: dict[str, Path] = {}
+    for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
+        write_text_atomic(folder / name, texts[name])
+        paths[name] = folder / name
+    checkpoint("mid-outputs")
+    write_text_atomic(folder / "incidents.geojson", texts["incidents.geojson"])
+    paths["incidents.geojson"] = folder / "incidents.geojson"
+    from geo.gpkg import write_geopackage
+
+    paths["incidents.gpkg"] = write_geopackage(folder / "incidents.gpkg", model)
+    for name in ("incidents.html", FRAGMENT_NAME):
+        if name in texts:
+            write_text_atomic(folder / name, texts[name])
+            paths[name] = folder / name
+    for name, data in images.items():
+        write_bytes_atomic(folder / name, data)
+        paths[name] = folder / name
+    return {name: paths[name] for name in (*OUTPUT_NAMES, FRAGMENT_NAME) if name in paths}
+
+
+# -- single tables (public, for callers with frames of their own) ---------------------
 
 
 def write_incidents_csv(incidents: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``incidents.csv``: one row per incident, sorted by ``incident_id``.
-
-    Parameters
-    ----------
-    incidents : pandas.DataFrame or geopandas.GeoDataFrame
-        A frame with at least :data:`INCIDENT_COLUMNS`; other columns
-        (``geometry``) are not written.
-    path : str or os.PathLike
-        The file to write (UTF-8, Unix line ends).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
 
     Raises
     ------
@@ -133,23 +184,12 @@ def write_incidents_csv(incidents: pd.DataFrame, path: str | os.PathLike[str]) -
         If a column is missing, an ``incident_id`` repeats or a count is not whole.
     """
     table = _table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id")
-    return _write_csv(table, path)
+    write_text_atomic(path, _csv(table))
+    return Path(path)
 
 
 def write_claims_csv(claims: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``claims.csv``: one row per reported figure, sorted by ``claim_id``.
-
-    Parameters
-    ----------
-    claims : pandas.DataFrame
-        A frame with at least :data:`CLAIM_COLUMNS`.
-    path : str or os.PathLike
-        The file to write (UTF-8, Unix line ends).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
 
     Raises
     ------
@@ -159,29 +199,18 @@ def write_claims_csv(claims: pd.DataFrame, path: str | os.PathLike[str]) -> Path
         If a column is missing, a ``claim_id`` repeats or a value is not whole.
     """
     table = _table(claims, CLAIM_COLUMNS, "claims", key="claim_id")
-    return _write_csv(table, path)
+    write_text_atomic(path, _csv(table))
+    return Path(path)
 
 
 def write_incidents_geojson(incidents: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``incidents.geojson``: a FeatureCollection of points, one per line.
 
-    Every incident column is a property (missing values as ``null``); the
-    point is built from ``longitude``/``latitude`` rounded to
-    :data:`COORDINATE_DECIMALS`, and is ``null`` when either is missing.
-    The JSON is written here with :func:`json.dumps` rather than through
-    GDAL, so the bytes do not depend on the GDAL version.
-
-    Parameters
-    ----------
-    incidents : pandas.DataFrame or geopandas.GeoDataFrame
-        A frame with at least :data:`INCIDENT_COLUMNS` (EPSG:4326 if it has a CRS).
-    path : str or os.PathLike
-        The file to write (UTF-8).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
+    Every incident column is a property with a fixed JSON type (counts as
+    integers or ``null``, dates as ``"YYYY-MM-DD"`` or ``null``); the point
+    comes from ``longitude``/``latitude`` and is ``null`` when either is
+    missing.  The JSON is written here rather than through GDAL, so the
+    bytes do not depend on the GDAL version.
 
     Raises
     ------
@@ -190,85 +219,47 @@ def write_incidents_geojson(incidents: pd.DataFrame, path: str | os.PathLike[str
     ValueError
         If a column is missing, an id repeats, or the CRS is not EPSG:4326.
     """
-    table = _table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id")
     _check_crs(incidents)
     with atomic_write(path) as handle:
-        _dump_features(table, handle)
+        _dump_features(_table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id"), handle)
     return Path(path)
 
 
-def write_outputs(
-    out_dir: str | os.PathLike[str],
-    *,
-    incidents: pd.DataFrame,
-    claims: pd.DataFrame,
-    articles: pd.DataFrame | None,
-    districts: gpd.GeoDataFrame | None,
-    title: str = "Incidents",
-    tiles: bool = True,
-    basemap: xyzservices.TileProvider | None = None,
-    self_contained: bool = False,
-    fragment: bool = False,
-) -> dict[str, Path]:
-    """Write the tables and the map into ``out_dir``.
+def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame as UTF-8 CSV (no index, NA as empty, formulas neutralised), atomically."""
+    write_text_atomic(path, _csv(table))
+    return Path(path)
 
-    Everything is checked and the map is built before the first file is
-    written, so bad input leaves the previous outputs as they were.
+
+def csv_text(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+    """Return the CSV text of ``frame``'s ``columns`` (typed by the schema)."""
+    table = pd.DataFrame({c: _column(frame[c], c, "table") for c in columns})
+    return _csv(table)
+
+
+def geojson_text(incidents: pd.DataFrame) -> str:
+    """Return ``incidents.geojson`` as text (see :func:`write_incidents_geojson`)."""
+    _check_crs(incidents)
+    buffer = io.StringIO()
+    _dump_features(_table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id"), buffer)
+    return buffer.getvalue()
+
+
+def neutralise(value: str) -> str:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
 
     Parameters
     ----------
-    out_dir : str or os.PathLike
-        The folder to write to (created if missing).
-    incidents, claims : DataFrame
-        The incidents and claims frames (see :data:`INCIDENT_COLUMNS`,
-        :data:`CLAIM_COLUMNS`).
-    articles : pandas.DataFrame or None
-        Articles, for the source links in the map's popups.
-    districts : geopandas.GeoDataFrame or None
-        District polygons for the map, or ``None`` when unavailable.
-    title : str, default "Incidents"
-        The map's title.
-    tiles : bool, default True
-        Whether the map has a basemap.
-    basemap : xyzservices.TileProvider, optional
-        The basemap when ``tiles`` is true (default OpenStreetMap).
-    self_contained : bool, default False
-        Inline Leaflet in the HTML so that the map needs no network (basemap
-        tiles aside); needs the ``xstatic-leaflet`` package.
-    fragment : bool, default False
-        Also write the map as a snippet to paste into a report page
-        (:data:`FRAGMENT_NAME`, see :func:`geo.render.write_fragment`).
+    value : str
+        A text cell.
 
     Returns
     -------
-    dict of str to pathlib.Path
-        The path of each file, keyed by its name (:data:`OUTPUT_NAMES`, and
-        :data:`FRAGMENT_NAME` when asked for).
+    str
+        ``"'" + value`` when it starts with ``=``, ``+``, ``-``, ``@``, a tab
+        or a carriage return (OWASP's list), else ``value``.
     """
-    incident_table = _table(incidents, INCIDENT_COLUMNS, "incidents", key="incident_id")
-    _check_crs(incidents)
-    claim_table = _table(claims, CLAIM_COLUMNS, "claims", key="claim_id")
-    m = render_map(
-        incidents,
-        claims,
-        districts=districts,
-        articles=articles,
-        tiles=tiles,
-        basemap=basemap,
-        title=title,
-        self_contained=self_contained,
-    )
-    folder = Path(out_dir)
-    paths = {name: folder / name for name in OUTPUT_NAMES}
-    _write_csv(incident_table, paths["incidents.csv"])
-    _write_csv(claim_table, paths["claims.csv"])
-    checkpoint("mid-outputs")
-    with atomic_write(paths["incidents.geojson"]) as handle:
-        _dump_features(incident_table, handle)
-    write_map(m, paths["incidents.html"])
-    if fragment:
-        paths[FRAGMENT_NAME] = write_fragment(m, folder / FRAGMENT_NAME)
-    return paths
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 # -- validate and shape -----------------------------------------------------
@@ -276,13 +267,7 @@ def write_outputs(
 
 def _table(frame: Any, columns: Sequence[str], what: str, *, key: str) -> pd.DataFrame:
     """Check ``frame`` and return its schema columns, typed and sorted by ``key``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; expected columns, in order: {list(columns)}"
-        )
+    require_columns(frame, columns, what)
     table = pd.DataFrame({c: _column(frame[c], c, what) for c in columns}, index=range(len(frame)))
     repeated = sorted(set(table.loc[table[key].duplicated(), key]))
     if repeated:
@@ -291,32 +276,23 @@ def _table(frame: Any, columns: Sequence[str], what: str, *, key: str) -> pd.Dat
 
 
 def _column(series: pd.Series, name: str, what: str) -> pd.Series:
-    values = series.reset_index(drop=True)
-    if name in _FLOAT_COLUMNS:
-        try:
-            numbers = pd.to_numeric(values).astype("float64")
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{what} column {name!r} must hold numbers or NaN: {error}") from error
-        return numbers.round(COORDINATE_DECIMALS)
-    if name in _INT_COLUMNS:
-        try:
-            return values.astype("Int64")
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"{what} column {name!r} must hold whole numbers or <NA>: {error}"
-            ) from error
-    return values.map(_text).astype(object)
+    values = typed_column(series, name, what)
+    if column_type(name) == "float":
+        return values.round(COORDINATE_DECIMALS)
+    return values
 
 
 def _text(value: Any) -> str:
-    if value is None or value is pd.NA:
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10]
     return str(value)
 
 
-def _check_crs(frame: pd.DataFrame) -> None:
+def _check_crs(frame: Any) -> None:
     crs = getattr(frame, "crs", None)
     if crs is not None and crs.to_epsg() != 4326:
         raise ValueError(
@@ -328,29 +304,59 @@ def _check_crs(frame: pd.DataFrame) -> None:
 # -- write ------------------------------------------------------------------
 
 
-def write_csv_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a frame as UTF-8 CSV (no index, NA as empty), atomically."""
-    return _write_csv(table, path)
+def _csv(table: pd.DataFrame) -> str:
+    """CSV text (RFC 4180, LF line ends): text cells neutralised, numbers as written."""
+    lines = [",".join(_quoted(str(c)) for c in table.columns)]
+    kinds = [column_type(c) for c in table.columns]
+    for row in table.itertuples(index=False):
+        cells = (_cell(value, kind) for value, kind in zip(row, kinds, strict=True))
+        lines.append(",".join(_quoted(cell) for cell in cells))
+    return "\n".join(lines) + "\n"
 
 
-def _write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    with atomic_write(path) as handle:
-        table.to_csv(handle, index=False, na_rep="", lineterminator="\n")
-    return Path(path)
+def _quoted(cell: str) -> str:
+    # Python's csv module leaves a lone CR unquoted when lines end in LF; a
+    # reader would then split the row.  Quote it, as any field with a separator.
+    if any(char in cell for char in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
-def _json_value(value: Any) -> Any:
+def _cell(value: Any, kind: str) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if kind in ("int", "float"):
+        return str(value)
+    if not isinstance(value, str):
+        value = _text(value)
+    return neutralise(value)
+
+
+def _json_value(value: Any, kind: str) -> Any:
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
+        return _json_value(value.item(), kind)
+    if kind == "date":
+        return value[:10] if value else None
     return value
 
 
+_KINDS = {c: column_type(c) for c in INCIDENT_COLUMNS}
+#: JSON types of the properties, carried in the file as a foreign member:
+#: a reader can type the columns even when there is no feature to look at.
+_FIELDS = {
+    c: {"int": "integer", "float": "number", "date": "date", "str": "string"}[k]
+    for c, k in _KINDS.items()
+}
+
+
 def _feature(row: dict[str, Any]) -> dict[str, Any]:
-    properties = {c: _json_value(row[c]) for c in INCIDENT_COLUMNS}
+    properties = {c: _json_value(row[c], _KINDS[c]) for c in INCIDENT_COLUMNS}
     lon, lat = properties["longitude"], properties["latitude"]
     geometry = None
     if lon is not None and lat is not None:
@@ -365,8 +371,24 @@ def _feature(row: dict[str, Any]) -> dict[str, Any]:
 
 def _dump_features(table: pd.DataFrame, handle: IO[str]) -> None:
     """Write a FeatureCollection with one feature per line, for readable diffs."""
-    handle.write('{"type": "FeatureCollection", "features": [')
+    fields = json.dumps(_FIELDS, separators=(", ", ": "))
+    handle.write(f'{{"type": "FeatureCollection", "name": "incidents", "fields": {fields}, ')
+    handle.write('"features": [')
     for i, row in enumerate(table.to_dict("records")):
         text = json.dumps(_feature(row), ensure_ascii=False, sort_keys=False, allow_nan=False)
         handle.write(("\n" if i == 0 else ",\n") + text)
     handle.write("\n]}\n")
+
+
+@contextlib.contextmanager
+def temporary_beside(path: Path, suffix: str) -> Any:
+    """Yield a temporary path in ``path``'s folder, removed unless it was renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(name)
+    try:
+        yield Path(name)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)

@@ -29,17 +29,17 @@ from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, rea
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import has_changes
 from geo.claims import build_claims_and_reports
-from geo.districts import find_boundary_file, load_districts
-from geo.exports import write_csv_atomic, write_outputs
+from geo.districts import find_boundary_file, load_districts, read_district_table
+from geo.exports import MapOptions, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
 from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
 from geo.mentions import extract_mentions
+from geo.model import Model, aggregate
 from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
-from geo.static import write_static_map
 from geo.store import SCHEMA_VERSION, Store, open_store
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
@@ -52,7 +52,6 @@ STORE_NAME = "incidentmap.db"
 #: OpenStreetMap's public geocoder; its usage policy asks for 1 request/s and a real user agent.
 NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 CHANGES_NAME = "changes.json"
-AREAS_NAME = "areas.csv"
 #: What extraction depends on: a change to any of these re-reads stored articles.
 _EXTRACTOR_MODULES = (
     "articles", "_decode", "_html", "text", "gazetteer", "_matching", "lexicon", "mentions",
@@ -83,8 +82,7 @@ Progress = Callable[[Iterable[Any], int], Iterable[Any]]
 BUILD_STAGES = (
     "reading articles",
     "merging incidents",
-    "writing the map and exports",
-    "drawing the static map",
+    "writing the maps and exports",
 )
 
 
@@ -120,15 +118,6 @@ class BuildResult:
     ignored: dict[str, int] = field(default_factory=dict)
     unresolved: tuple[str, ...] = ()
     store: Path | None = None
-
-
-@dataclass(frozen=True)
-class MapOptions:
-    """How the HTML map is written (``--no-tiles``, ``--self-contained``, ``--fragment``)."""
-
-    tiles: bool = True
-    self_contained: bool = False
-    fragment: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,13 +262,13 @@ def build(
             ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
             pruned = _prune(store) if prune else []
             stage(BUILD_STAGES[1])
-            frames = _frames(store, resources)
+            model = _frames(store, resources)
             unresolved = sorted({u.surface for u in store.unresolved()})
-            new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
+            new_incidents = model.incidents.drop(columns="geometry").to_dict("records")
             store.replace_incidents(new_incidents)
             changes = debt.changes(
                 new_incidents=new_incidents,
-                new_claims=frames["claims"].to_dict("records"),
+                new_claims=model.claims.to_dict("records"),
                 read=ingest.new,
                 replaced=ingest.replaced,
                 pruned=pruned,
@@ -296,7 +285,7 @@ def build(
         stage(BUILD_STAGES[2])
         outputs = folder.publish(
             token,
-            lambda staging: _write_outputs(staging, frames, resources, map_options, stage),
+            lambda staging: _write_outputs(staging, model, resources, map_options),
             extra=report,
         )
     outputs[CHANGES_NAME] = out / CHANGES_NAME
@@ -309,8 +298,8 @@ def build(
         ignored=_ignored_suffixes(paths),
         unresolved=tuple(unresolved),
         store=store_file,
-        n_incidents=len(frames["incidents"]),
-        n_claims=len(frames["claims"]),
+        n_incidents=len(model.incidents),
+        n_claims=len(model.claims),
         outputs=outputs,
         boundaries=resources.boundaries,
         reextracted=reextracted,
@@ -375,37 +364,12 @@ def _nothing_readable(paths: Sequence[str | Path], files: Sequence[Path]) -> str
 
 
 def _write_outputs(
-    folder: Path,
-    frames: dict[str, Any],
-    resources: Resources,
-    map_options: MapOptions,
-    stage: Callable[[str], None],
+    folder: Path, model: Model, resources: Resources, map_options: MapOptions
 ) -> dict[str, Path]:
     """Write every output file into ``folder``; return ``{file name: path}``."""
-    title = f"Attacks in {resources.region.label}"
-    outputs = write_outputs(
-        folder,
-        incidents=frames["incidents"],
-        claims=frames["claims"],
-        articles=frames["articles"],
-        districts=resources.districts,
-        title=title,
-        tiles=map_options.tiles,
-        self_contained=map_options.self_contained,
-        fragment=map_options.fragment,
+    return write_outputs(
+        folder, model, options=map_options, title=f"Attacks in {resources.region.label}"
     )
-    outputs[AREAS_NAME] = write_csv_atomic(frames["areas"], folder / AREAS_NAME)
-    stage(BUILD_STAGES[3])
-    for path in write_static_map(
-        frames["incidents"],
-        districts=resources.districts,
-        path_png=folder / "incidents.png",
-        path_svg=folder / "incidents.svg",
-        title=title,
-        region_label=resources.region.admin1 or "Pakistan",
-    ):
-        outputs[path.name] = path
-    return outputs
 
 
 @dataclass
@@ -471,14 +435,17 @@ def _reextract(store: Store, resources: Resources) -> int:
     return len(articles)
 
 
-def _frames(store: Store, resources: Resources) -> dict[str, Any]:
-    """Merge everything the store holds into the export tables."""
+def _frames(store: Store, resources: Resources) -> Model:
+    """Merge everything the store holds into the export tables, then the model."""
     articles = store.articles()
     incidents = merge_reports(store.reports())
     claims = assign_incidents(store.claims(), incidents)
-    return {
-        "incidents": incident_frame(incidents, claims, articles, districts=resources.districts),
-        "claims": claims_frame(claims),
-        "areas": area_frame(claims, articles),
-        "articles": articles_frame(articles),
-    }
+    return aggregate(
+        incident_frame(incidents, claims, articles, districts=resources.districts),
+        claims_frame(claims),
+        articles=articles_frame(articles),
+        areas=area_frame(claims, articles),
+        polygons=resources.districts,
+        district_table=read_district_table() if resources.districts is None else None,
+        province=resources.region.admin1,
+    )

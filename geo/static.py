@@ -14,7 +14,6 @@ the metadata, fixed SVG ids) and written atomically (:mod:`geo.atomic`).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from geo._static_draw import (
     FIGSIZE,
     MAP_BOX,
     MIN_FONT_PT,
+    NO_FIGURE_COLOUR,
     Plan,
     draw_figure,
     image_bytes,
@@ -37,7 +37,10 @@ from geo._static_draw import (
     marker_pt,
 )
 from geo.atomic import write_bytes_atomic
-from geo.render import TYPE_COLOURS
+from geo.classes import class_colour
+from geo.columns import integer, text
+from geo.model import Model, aggregate, require_columns, require_wgs84
+from geo.schema import CLAIM_COLUMNS, INCIDENT_COLUMNS, TYPE_COLOURS, column_type
 
 __all__ = ["DEFAULT_ATTRIBUTION", "DPI", "MAX_LABELS", "MIN_FONT_PT", "write_static_map"]
 
@@ -74,7 +77,11 @@ _RC: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: searchable and editable
     "svg.hashsalt": SVG_HASHSALT,
     "path.simplify": True,
+    # Place names, titles and notes are text, never TeX: a "$" in an article
+    # must print as a dollar sign, not open mathtext (which can fail to parse).
+    "text.parse_math": False,
 }
+_NO_CLAIMS = pd.DataFrame({c: pd.Series(dtype=object) for c in CLAIM_COLUMNS})
 
 
 def write_static_map(
@@ -89,11 +96,15 @@ def write_static_map(
 ) -> list[Path]:
     """Write the static incident map for reports (PNG, and SVG on request).
 
+    A convenience for frames of one's own: the incidents are aggregated
+    (:func:`geo.model.aggregate`) and drawn as :func:`static_images` draws
+    a build's model.
+
     Parameters
     ----------
     incidents : geopandas.GeoDataFrame
         The incidents frame (columns of ``incidents.csv``, point geometry, EPSG:4326);
-        rows without a geometry are counted but not drawn.
+        rows without a point are counted but not drawn.
     districts : geopandas.GeoDataFrame or None
         District polygons with ``admin2`` and ``admin1`` in EPSG:4326
         (:func:`geo.districts.load_districts`); ``None`` draws the points on a
@@ -108,8 +119,7 @@ def write_static_map(
         Credits printed at the foot; without ``districts`` the default drops
         its boundaries credit, as no boundary is drawn.
     region_label : str, default "Balochistan"
-        The province whose districts are shown when the incidents name none
-        (e.g. when there are no incidents).
+        The province whose districts are shown when the incidents name none.
 
     Returns
     -------
@@ -118,8 +128,6 @@ def write_static_map(
 
     Raises
     ------
-    ImportError
-        If matplotlib is not installed.
     TypeError
         If a frame is not a GeoDataFrame.
     ValueError
@@ -127,24 +135,46 @@ def write_static_map(
         unknown ``primary_type`` or a path has the wrong suffix.
     """
     _check_inputs(incidents, districts, path_png, path_svg)
-    plan = _plan(incidents, districts, region_label=region_label)
+    frame = _points_to_columns(incidents)
+    named = {str(v) for v in frame["admin1"] if isinstance(v, str) and v}
+    model = aggregate(frame, _NO_CLAIMS, polygons=districts, province="" if named else region_label)
+    images = static_images(
+        model,
+        title=title,
+        attribution=attribution,
+        formats=("png", "svg") if path_svg else ("png",),
+    )
+    paths = {"incidents.png": Path(path_png), "incidents.svg": Path(path_svg or "")}
+    for name, data in images.items():
+        write_bytes_atomic(paths[name], data)
+    return [paths[name] for name in images]
+
+
+def static_images(
+    model: Model,
+    *,
+    title: str,
+    attribution: str = DEFAULT_ATTRIBUTION,
+    formats: tuple[str, ...] = ("png", "svg"),
+) -> dict[str, bytes]:
+    """Draw ``model`` and return ``{"incidents.png": bytes, "incidents.svg": bytes}``.
+
+    Both images are drawn before either is returned: a failure leaves no
+    half.  The same model gives the same bytes.
+    """
+    plan = _plan(model)
     try:
+        import matplotlib
         import matplotlib.style
     except ImportError as exc:  # pragma: no cover - matplotlib is installed with the project
         raise ImportError(
-            "write_static_map needs matplotlib; install it with: python -m pip install matplotlib"
+            "the static map needs matplotlib; install it with: python -m pip install matplotlib"
         ) from exc
+    if model.boundaries is None and attribution == DEFAULT_ATTRIBUTION:
+        attribution = _NO_BOUNDARIES_ATTRIBUTION
     with matplotlib.style.context("default"), matplotlib.rc_context(_RC):
-        if districts is None and attribution == DEFAULT_ATTRIBUTION:
-            attribution = _NO_BOUNDARIES_ATTRIBUTION
         fig = draw_figure(plan, title=title, attribution=attribution)
-        # Both images are drawn before either is written: a failure leaves both old files.
-        images = {Path(path_png): image_bytes(fig, "png", title)}
-        if path_svg is not None:
-            images[Path(path_svg)] = image_bytes(fig, "svg", title)
-    for path, data in images.items():
-        write_bytes_atomic(path, data)
-    return list(images)
+        return {f"incidents.{fmt}": image_bytes(fig, fmt, title) for fmt in formats}
 
 
 # -- validate ---------------------------------------------------------------
@@ -176,47 +206,43 @@ def _check_frame(frame: Any, columns: Iterable[str], what: str) -> None:
             "from CSV use gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.longitude, "
             'df.latitude), crs="EPSG:4326")'
         )
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; it needs {list(columns)} "
-            "(see the export schema in DESIGN.md)"
-        )
-    if frame.crs is None:
-        raise ValueError(
-            f"{what} has no CRS; expected EPSG:4326. If the coordinates are "
-            'longitude/latitude, call .set_crs("EPSG:4326") first.'
-        )
-    if frame.crs.to_epsg() != 4326:
-        raise ValueError(
-            f"{what} has CRS {frame.crs.to_string()}, expected EPSG:4326; "
-            'reproject with .to_crs("EPSG:4326") first.'
-        )
+    require_columns(frame, list(columns), what)
+    require_wgs84(frame, what)
 
 
 # -- compute ----------------------------------------------------------------
 
 
-def _plan(
-    incidents: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None, *, region_label: str
-) -> Plan:
-    tolls = _numbers(incidents["fatalities_best"])
-    geometry = incidents.geometry
-    # NaN for a missing, empty or non-point geometry (an unmapped incident is POINT (NaN NaN)).
-    shapes = geometry.to_numpy()
+def _points_to_columns(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Take the point from the geometry: a missing, empty or non-point one is unmapped."""
+    shapes = incidents.geometry.to_numpy()
     is_point = ~shapely.is_missing(shapes) & (shapely.get_type_id(shapes) == 0)
     is_point[is_point] &= ~shapely.is_empty(shapes[is_point])
     xs, ys = np.full(len(shapes), np.nan), np.full(len(shapes), np.nan)
     xs[is_point], ys[is_point] = shapely.get_x(shapes[is_point]), shapely.get_y(shapes[is_point])
-    drawable = np.isfinite(xs) & np.isfinite(ys)
+    frame = pd.DataFrame(incidents.drop(columns=incidents.geometry.name))
+    for column in INCIDENT_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.NA if column_type(column) == "int" else ""
+        elif column_type(column) == "int":  # a table read from CSV has "" for "not reported"
+            frame[column] = frame[column].replace("", None)
+    frame["longitude"], frame["latitude"] = xs, ys
+    return frame
+
+
+def _plan(model: Model) -> Plan:
+    """Work out what to draw from the model; the image computes no total of its own."""
+    incidents = model.incidents
+    tolls = pd.to_numeric(incidents["fatalities_best"]).astype(float).to_numpy()
+    drawable = incidents.geometry.notna().to_numpy()
     points = pd.DataFrame(
         {
-            "x": xs,
-            "y": ys,
-            "type": incidents["primary_type"].astype(str).to_numpy(),
+            "x": incidents["longitude"].to_numpy(dtype=float),
+            "y": incidents["latitude"].to_numpy(dtype=float),
+            "type": incidents["primary_type"].to_numpy(),
             "toll": tolls,
-            "place": [_text(v) for v in incidents["place"]],
-            "incident_id": incidents["incident_id"].astype(str).to_numpy(),
+            "place": [text(v).strip() for v in incidents["place"]],
+            "incident_id": incidents["incident_id"].to_numpy(),
         }
     )[drawable]
     points["colour"] = points["type"].map(TYPE_COLOURS)
@@ -237,22 +263,28 @@ def _plan(
         notes.append(f"Hollow markers: toll unknown ({n_unknown} of {len(incidents)}).")
 
     focus = context = outline = None
-    vmax = 0.0
-    if districts is not None:
-        focus, context = _split_districts(districts, incidents, region_label=region_label)
-        by_district = pd.Series(tolls, index=incidents["admin2"].map(_text).to_numpy())
-        sums = by_district.groupby(level=0).sum(min_count=1)
-        focus = focus.assign(toll=focus["admin2"].map(_text).map(sums).astype(float))
-        vmax = float(np.nanmax(focus["toll"])) if focus["toll"].notna().any() else 0.0
-        outline = shapely.union_all(focus.geometry.buffer(0).to_numpy()) if len(focus) else None
+    if model.boundaries is not None:
+        focus = model.districts[model.districts.geometry.notna()]
+        focus = focus.assign(
+            fill=[class_colour(integer(v), model.classes) or NO_FIGURE_COLOUR
+                  for v in focus["killed_best"]]
+        )  # fmt: skip
+        shown = set(zip(focus["admin1"], focus["admin2"], strict=True))
+        others = model.boundaries[
+            [(a, b) not in shown for a, b in zip(
+                model.boundaries["admin1"], model.boundaries["admin2"], strict=True)]
+        ]  # fmt: skip
+        context = others[others.geometry.notna() & ~others.geometry.is_empty]
+        if model.outline is not None and len(model.outline):
+            outline = shapely.union_all(model.outline.geometry.to_numpy())
         if len(incidents):
             notes.append(
-                "District shading: sum of the best-estimate fatalities of its incidents; "
-                "white: no figure reported."
+                "District shading: sum of the best-estimate fatalities of its incidents "
+                "(districts.csv); white: no figure reported."
             )
     else:
         notes.append("District boundaries unavailable: incidents shown on a plain background.")
-    box = MAP_BOX if districts is not None else AXES_BOX
+    box = MAP_BOX if focus is not None else AXES_BOX
     extent = _extent(points, focus, box)
     if context is not None:
         xmin, ymin, xmax, ymax = extent
@@ -266,45 +298,16 @@ def _plan(
         outline=outline.simplify(SIMPLIFY_DEG) if outline is not None else None,
         extent=extent,
         box=box,
-        subtitle=_subtitle(incidents, tolls),
+        subtitle=_subtitle(model, tolls),
         notes=notes,
-        vmax=vmax,
+        classes=model.classes if focus is not None else (),
         empty=len(incidents) == 0,
         max_toll=float(np.nanmax(tolls)) if len(tolls) and not np.isnan(tolls).all() else 0.0,
     )
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
-    return pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _split_districts(
-    districts: gpd.GeoDataFrame, incidents: pd.DataFrame, *, region_label: str
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The incidents' provinces' districts, and the others (for context)."""
-    districts = districts[districts.geometry.notna() & ~districts.geometry.is_empty]
-    provinces = {_text(v) for v in incidents["admin1"]} - {""} or {region_label}
-    inside = districts["admin1"].isin(provinces)
-    if not inside.any():
-        logger.warning(
-            "no district lies in the provinces %s; shading all districts", sorted(provinces)
-        )
-        inside = pd.Series(True, index=districts.index)
-    order = ["admin1", "admin2"]
-    return (
-        districts[inside].sort_values(order, kind="stable"),
-        districts[~inside].sort_values(order, kind="stable"),
-    )
 
 
 def _simplified(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -362,19 +365,17 @@ def _labels(points: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"x": top["x"], "y": top["y"], "text": text, "size": top["size"]})
 
 
-def _subtitle(incidents: pd.DataFrame, tolls: np.ndarray) -> str:
-    dates = pd.to_datetime(
-        incidents["event_date"].map(_text).replace("", None), errors="coerce", format="ISO8601"
-    ).dropna()
-    if dates.empty:
+def _subtitle(model: Model, tolls: np.ndarray) -> str:
+    incidents = model.incidents
+    days = [day for day, _n in model.timeline]
+    if not days:
         when = "dates unknown"
-    elif dates.min() == dates.max():
-        when = f"{dates.min():%Y-%m-%d}"
+    elif days[0] == days[-1]:
+        when = days[0].isoformat()
     else:
-        when = f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
-    undated = len(incidents) - len(dates)
-    if len(dates) and undated:
-        when += f" ({undated} undated)"
+        when = f"{days[0].isoformat()} to {days[-1].isoformat()}"
+    if days and model.undated:
+        when += f" ({model.undated} undated)"
     count = _plural(len(incidents), "incident")
     if len(incidents) and not np.isnan(tolls).all():
         count += f", {int(np.nansum(tolls))} killed (best estimate)"

@@ -1,5 +1,8 @@
 """Records -> the export tables of DESIGN.md, with districts joined.
 
+The tables' columns come from :mod:`geo.schema`; :mod:`geo.model` then
+aggregates them into the model every output reads.
+
 ``incident_frame`` is where an incident gets its district: from the
 boundary polygons when they are available (point in polygon), else from the
 gazetteer's table, and the ``notes`` column says which.  Pure.
@@ -15,9 +18,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.districts import join_districts
-from geo.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from geo.incidents import reconcile
 from geo.records import ROLES, Article, Claim, Incident
+from geo.schema import AREA_COLUMNS, CLAIM_COLUMNS, INCIDENT_COLUMNS
 
 _COUNT_COLUMNS = (
     "killed_civilians", "killed_security", "killed_militants", "killed_unspecified",
@@ -123,13 +126,6 @@ def _with_districts(
 
 def _join_note(note: str, extra: str) -> str:
     return f"{note}; {extra}" if note else extra
-
-
-#: Columns of ``areas.csv``: wave-wide figures, reconciled like an incident's.
-AREA_COLUMNS = (
-    "area", "figure", "role", "low", "best", "high", "n_claims", "n_articles",
-    "party_claims", "sources",
-)  # fmt: skip
 
 
 def area_frame(claims: Sequence[Claim], articles: Sequence[Article]) -> pd.DataFrame:

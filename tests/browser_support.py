@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo._assets import LEAFLET_CSS_URL, LEAFLET_JS_URL
+from geo.webmap.leaflet import LEAFLET_CSS_URL, LEAFLET_JS_URL
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Flags of a quiet headless run as root: no sandbox, no background traffic.

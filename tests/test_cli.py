@@ -151,8 +151,8 @@ def test_build_on_a_fresh_machine_uses_the_shipped_districts(articles, tmp_path,
     assert lines[7:] == [
         f"wrote {out / name}"
         for name in (
-            "incidents.csv", "claims.csv", "incidents.geojson", "incidents.html", "areas.csv",
-            "incidents.png", "incidents.svg", "changes.json",
+            "incidents.csv", "claims.csv", "districts.csv", "areas.csv", "incidents.geojson",
+            "incidents.gpkg", "incidents.html", "incidents.png", "incidents.svg", "changes.json",
         )
     ]  # fmt: skip
     assert store.is_file()
@@ -317,11 +317,10 @@ def test_an_emptied_folder_over_a_filled_store_is_a_rerun_but_rebuild_is_refused
 
 
 STAGE_LINES = [
-    "incidentmap: [1/5] loading the gazetteer and district polygons",
-    "incidentmap: [2/5] reading articles",
-    "incidentmap: [3/5] merging incidents",
-    "incidentmap: [4/5] writing the map and exports",
-    "incidentmap: [5/5] drawing the static map",
+    "incidentmap: [1/4] loading the gazetteer and district polygons",
+    "incidentmap: [2/4] reading articles",
+    "incidentmap: [3/4] merging incidents",
+    "incidentmap: [4/4] writing the maps and exports",
 ]
 
 
@@ -342,9 +341,9 @@ def test_terminal_build_draws_a_bar_over_all_stages(articles, tmp_path, fast, ca
     monkeypatch.setattr("sys.stderr", terminal)
     assert main(["build", str(articles), "--out", str(tmp_path / "out")]) == 0
     drawn = terminal.getvalue()
-    for stage in ("loading the gazetteer", "reading articles", "drawing the static map"):
+    for stage in ("loading the gazetteer", "reading articles", "writing the maps and exports"):
         assert stage in drawn
-    assert "/5 stages" in drawn
+    assert "/4 stages" in drawn
     assert re.search(r"/2 \[[^]]*file/s\]", drawn)  # the articles' own bar
     assert "incidentmap: [" not in drawn  # the bar, not the plain lines
     assert capsys.readouterr().out.startswith("articles: 2 found")

@@ -1,22 +1,24 @@
 import csv
 import io
 import json
-from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pytest
 
 from geo import exports
 from geo.exports import (
     CLAIM_COLUMNS,
+    FRAGMENT_NAME,
     INCIDENT_COLUMNS,
     OUTPUT_NAMES,
+    MapOptions,
     write_claims_csv,
     write_incidents_csv,
     write_incidents_geojson,
     write_outputs,
 )
+from geo.model import aggregate
+from tests.map_frames import make_incidents
 
 pytestmark = pytest.mark.filterwarnings("ignore:CartoDB tiles now require an API key")
 
@@ -55,19 +57,6 @@ def incident(incident_id, place, lat, lon, **figures):
     row.update({c: pd.NA for c in COUNT_COLUMNS})
     row.update(figures)
     return row
-
-
-def make_incidents(rows):
-    frame = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
-    for column in [*COUNT_COLUMNS, "geo_precision", "n_sources"]:
-        frame[column] = frame[column].astype("Int64")
-    frame["latitude"] = frame["latitude"].astype(float)
-    frame["longitude"] = frame["longitude"].astype(float)
-    return gpd.GeoDataFrame(
-        frame,
-        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
-        crs="EPSG:4326",
-    )
 
 
 @pytest.fixture
@@ -127,7 +116,7 @@ def test_missing_column_names_it_and_the_expected_list(
     writer, which, column, incidents, claims, tmp_path
 ):
     frame = {"incidents": incidents, "claims": claims}[which].drop(columns=[column])
-    with pytest.raises(ValueError, match=rf"missing column\(s\) \['{column}'\]; expected columns"):
+    with pytest.raises(ValueError, match=rf"missing column\(s\) \['{column}'\]; it needs"):
         writer(frame, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -221,106 +210,79 @@ def test_geojson_refuses_another_crs(incidents, tmp_path):
         write_incidents_geojson(incidents.to_crs("EPSG:3857"), tmp_path / "x.geojson")
 
 
-def _fail_to_csv(self, handle, **kwargs):
-    handle.write("incident_id,half a row")
-    raise RuntimeError("disk full")
-
-
-ORIGINAL_FEATURE = exports._feature
-
-
-def _fail_to_csv_factory():
-    return _fail_to_csv
-
-
-def _fail_feature_factory():
-    calls = 0
-
-    def feature(row):
-        nonlocal calls
-        calls += 1
-        if calls > 1:  # the first feature is already in the file
-            raise RuntimeError("disk full")
-        return ORIGINAL_FEATURE(row)
-
-    return feature
-
-
-@pytest.mark.parametrize(
-    ("writer", "which", "target", "name", "replacement"),
-    [
-        (write_incidents_csv, "incidents", pd.DataFrame, "to_csv", _fail_to_csv_factory),
-        (write_claims_csv, "claims", pd.DataFrame, "to_csv", _fail_to_csv_factory),
-        (write_incidents_geojson, "incidents", exports, "_feature", _fail_feature_factory),
-    ],
-    ids=["incidents_csv", "claims_csv", "incidents_geojson"],
-)
+@pytest.mark.parametrize(("writer", "which", "column"), WRITERS)
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp_file(
-    writer, which, target, name, replacement, incidents, claims, tmp_path, monkeypatch
+    writer, which, column, incidents, claims, tmp_path, monkeypatch
 ):
     path = tmp_path / "out.file"
     path.write_text("old contents", encoding="utf-8")
-    monkeypatch.setattr(target, name, replacement())
-    with pytest.raises(RuntimeError, match="disk full"):
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("geo.atomic.os.fsync", full)
+    with pytest.raises(OSError, match="No space left"):
         writer({"incidents": incidents, "claims": claims}[which], path)
     assert path.read_text(encoding="utf-8") == "old contents"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.file"]
 
 
-def test_write_outputs_writes_the_four_files(incidents, claims, tmp_path):
-    articles = pd.DataFrame(
-        [
-            {
-                "article_id": "a1",
-                "path": "a.txt",
-                "outlet": "Dawn",
-                "url": "",
-                "published": "",
-                "title": "T",
-            }
-        ]
-    )
-    paths = write_outputs(
-        tmp_path / "out",
-        incidents=incidents,
-        claims=claims,
-        articles=articles,
-        districts=None,
-        title="Wave",
-    )
-    assert set(paths) == set(OUTPUT_NAMES)
-    assert all(isinstance(p, Path) and p.is_file() for p in paths.values())
-    assert (
-        paths["incidents.csv"].read_bytes()
-        == write_incidents_csv(incidents, tmp_path / "x").read_bytes()
-    )
-    assert "<title>Wave</title>" in paths["incidents.html"].read_text(encoding="utf-8")
-    again = write_outputs(
-        tmp_path / "again",
-        incidents=incidents,
-        claims=claims,
-        articles=articles,
-        districts=None,
-        title="Wave",
-    )
-    for name in OUTPUT_NAMES:
-        assert paths[name].read_bytes() == again[name].read_bytes(), name
+# -- formula injection ---------------------------------------------------------------
+
+PAYLOADS = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1)",
+            "\tleading tab", "\rcarriage"]  # fmt: skip
 
 
-def test_write_outputs_checks_everything_before_writing(incidents, claims, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "incidents.csv").write_text("last good", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"claims is missing column\(s\) \['outlet'\]"):
-        write_outputs(
-            out,
-            incidents=incidents,
-            claims=claims.drop(columns="outlet"),
-            articles=None,
-            districts=None,
-        )
-    assert sorted(p.name for p in out.iterdir()) == ["incidents.csv"]
-    assert (out / "incidents.csv").read_text(encoding="utf-8") == "last good"
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_csv_cells_that_start_a_formula_are_neutralised(payload, claims, tmp_path):
+    rows = claims.assign(outlet=payload, sentence=payload, claimant=payload)
+    text = write_claims_csv(rows, tmp_path / "claims.csv").read_bytes().decode("utf-8")
+    parsed = list(csv.DictReader(io.StringIO(text, newline="")))
+    for row in parsed:
+        for name in ("outlet", "sentence", "claimant"):
+            assert row[name] == "'" + payload, name
+    assert [r["value_low"] for r in parsed] == ["197", "7"]
+
+
+def test_numbers_stay_numbers_and_harmless_text_stays_as_is(incidents, tmp_path):
+    frame = incidents.copy()
+    frame["longitude"] = [-63.5, 62.3666667, None]  # never negative here, but numbers anyway
+    frame["notes"] = ["a - b", "plain", "café = bar"]
+    text = write_incidents_csv(frame, tmp_path / "i.csv").read_text(encoding="utf-8")
+    rows = {r["incident_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["I2"]["longitude"] == "-63.5"
+    assert [rows[i]["notes"] for i in ("I1", "I2", "I3")] == ["plain", "a - b", "café = bar"]
+
+
+def test_neutralise():
+    assert exports.neutralise("=1") == "'=1"
+    assert exports.neutralise("1=1") == "1=1"
+    assert exports.neutralise("") == ""
+
+
+# -- GeoJSON types ---------------------------------------------------------------------
+
+
+def test_geojson_types_do_not_depend_on_the_data(incidents, tmp_path):
+    import pyogrio
+
+    frame = incidents.copy()
+    frame["event_date"] = ["2026-01-31", "", "2026-02-02"]  # an empty date
+    path = write_incidents_geojson(frame, tmp_path / "a.geojson")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    dates = {f["id"]: f["properties"]["event_date"] for f in data["features"]}
+    assert dates == {"I1": None, "I2": "2026-01-31", "I3": "2026-02-02"}
+    assert data["fields"]["event_date"] == "date" and data["fields"]["injured"] == "integer"
+    info = pyogrio.read_info(path)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["event_date"].startswith("datetime64")  # GDAL reads a date, not text
+    assert types["killed_security"].startswith("int")
+
+
+def test_empty_geojson_still_lists_its_fields(incidents, tmp_path):
+    path = write_incidents_geojson(incidents.iloc[:0], tmp_path / "empty.geojson")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["features"] == [] and tuple(data["fields"]) == INCIDENT_COLUMNS
 
 
 def test_coordinates_must_be_numbers(incidents, tmp_path):
@@ -329,3 +291,98 @@ def test_coordinates_must_be_numbers(incidents, tmp_path):
     frame.loc[0, "latitude"] = "north"
     with pytest.raises(ValueError, match="'latitude' must hold numbers or NaN"):
         write_incidents_csv(frame, tmp_path / "a.csv")
+
+
+# -- every output at once ---------------------------------------------------------------
+
+
+@pytest.fixture
+def model(incidents, claims):
+    articles = pd.DataFrame(
+        [{"article_id": "a1", "path": "/abs/a.txt", "outlet": "", "url": "https://x.org/a",
+          "published": "2026-02-01", "title": "T"}]
+    )  # fmt: skip
+    return aggregate(incidents, claims, articles=articles, province="Balochistan")
+
+
+@pytest.mark.slow
+def test_write_outputs_writes_every_file_into_the_folder_only(model, tmp_path):
+    out = tmp_path / "out"
+    paths = write_outputs(out, model, title="Wave", options=MapOptions(fragment=True))
+    assert list(paths) == [*OUTPUT_NAMES, FRAGMENT_NAME]
+    assert all(p.parent == out and p.is_file() for p in paths.values())
+    assert sorted(p.name for p in out.iterdir()) == sorted(paths)  # no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing elsewhere
+    html = paths["incidents.html"].read_text(encoding="utf-8")
+    assert "<title>Wave</title>" in html and "<script src" not in html
+    again = write_outputs(
+        tmp_path / "again", model, title="Wave", options=MapOptions(fragment=True)
+    )
+    for name in paths:
+        assert paths[name].read_bytes() == again[name].read_bytes(), name
+
+
+def test_write_outputs_writes_nothing_when_a_view_fails(model, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "incidents.csv").write_text("last good", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr("geo.static.static_images", broken)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        write_outputs(out, model)
+    assert sorted(p.name for p in out.iterdir()) == ["incidents.csv"]
+    assert (out / "incidents.csv").read_text(encoding="utf-8") == "last good"
+
+
+def test_write_outputs_wants_a_model(incidents, tmp_path):
+    with pytest.raises(TypeError, match="model must be a geo.model.Model"):
+        write_outputs(tmp_path, incidents)
+
+
+@pytest.mark.slow
+def test_html_and_png_district_totals_come_from_districts_csv(tmp_path):
+    """Acceptance 3: both views read the totals of districts.csv; they cannot diverge."""
+    import base64
+    import gzip
+    import re
+
+    from geo.classes import class_colour
+    from geo.static import _plan
+    from tests.map_frames import claim as map_claim
+    from tests.map_frames import district_polygons, make_claims, make_incidents
+    from tests.map_frames import incident as map_incident
+
+    incidents = make_incidents(
+        [
+            map_incident("I1", "Pasni", 25.263, 63.471, "bombing", 7),
+            map_incident("I2", "Jiwani", 25.05, 61.74, "bombing"),  # toll not reported
+            map_incident("I3", "Ormara", 25.2, 64.6, "armed_assault", 4),
+            map_incident("I4", "Quetta", 30.18, 66.99, "bombing", 12, admin2="Quetta"),
+        ]
+    )
+    claims = make_claims(
+        [map_claim("C1", "I1", "killed", "civilian", 7, "police", "official", "s")]
+    )
+    model = aggregate(incidents, claims, polygons=district_polygons(), province="Balochistan")
+    paths = write_outputs(tmp_path, model, options=MapOptions(tiles=False))
+    rows = {r["admin2"]: r for r in csv.DictReader(paths["districts.csv"].open(encoding="utf-8"))}
+    assert {k: (r["incidents"], r["killed_best"]) for k, r in rows.items()} == {
+        "Gwadar": ("3", "11"), "Kalat": ("0", ""), "Quetta": ("1", "12"),
+    }  # fmt: skip
+    html = paths["incidents.html"].read_text(encoding="utf-8")
+    encoding, raw = re.search(r'data-encoding="([^"]+)">(.*?)</script>', html, re.S).groups()
+    if encoding == "gzip-base64":
+        raw = gzip.decompress(base64.b64decode(raw)).decode("utf-8")
+    features = json.loads(raw)["districts"]["features"]
+    html_totals = {f["properties"]["name"]: f["properties"] for f in features}
+    plan = _plan(model)
+    png_fill = dict(zip(plan.focus["admin2"], plan.focus["fill"], strict=True))
+    for name, row in rows.items():
+        killed = int(row["killed_best"]) if row["killed_best"] else None
+        assert html_totals[name]["k"] == killed and html_totals[name]["n"] == int(row["incidents"])
+        colour = class_colour(killed, model.classes)
+        assert html_totals[name]["fill"] == colour
+        assert png_fill[name] == (colour or "#ffffff")

@@ -32,9 +32,11 @@ CLAIM_COLUMNS = [
 OUTPUTS = (
     "incidents.csv",
     "claims.csv",
-    "incidents.geojson",
-    "incidents.html",
+    "districts.csv",
     "areas.csv",
+    "incidents.geojson",
+    "incidents.gpkg",
+    "incidents.html",
     "incidents.png",
     "incidents.svg",
     "changes.json",

@@ -18,7 +18,10 @@ from geo.publish import STATE_NAME
 
 pytestmark = [pytest.mark.seeds, pytest.mark.slow]
 TABLES = ("incidents.csv", "claims.csv")
-OUTPUTS = ("incidents.csv", "claims.csv", "incidents.geojson", "incidents.html")
+OUTPUTS = (
+    "incidents.csv", "claims.csv", "districts.csv", "incidents.geojson", "incidents.gpkg",
+    "incidents.html",
+)  # fmt: skip
 
 
 def _rows(path: Path) -> list[tuple]:

@@ -221,14 +221,29 @@ def test_odd_geometries_are_counted_not_drawn(tmp_path, squares, shape):
     assert "Alphaville" not in svg
 
 
-def test_district_shading_sums_the_best_estimates(incidents, squares):
-    from geo.static import _plan
+def test_district_shading_reads_the_model(incidents, squares):
+    from geo.model import aggregate
+    from geo.static import _NO_CLAIMS, _plan, _points_to_columns
 
-    plan = _plan(incidents, squares, region_label="Balochistan")
-    tolls = dict(zip(plan.focus["admin2"], plan.focus["toll"], strict=True))
-    assert tolls == {"Alpha": 12.0, "Beta": 3.0}
+    model = aggregate(
+        _points_to_columns(incidents), _NO_CLAIMS, polygons=squares, province="Balochistan"
+    )
+    plan = _plan(model)
+    totals = dict(zip(model.districts["admin2"], model.districts["killed_best"], strict=True))
+    assert totals == {"Alpha": 12, "Beta": 3}
+    colours = dict(zip(plan.focus["admin2"], plan.focus["fill"], strict=True))
+    assert colours == {"Alpha": model.classes[1][2], "Beta": model.classes[0][2]}
     assert list(plan.context["admin2"]) == ["Gamma"]  # another province: context only
-    assert plan.vmax == 12.0
+    assert plan.classes == model.classes
+
+
+@pytest.mark.parametrize("text", ["Cost $5 and $", r"$\frac{$", "a $x^$ b", "$$", "50% \\"])
+def test_text_with_dollars_is_printed_not_parsed_as_mathtext(tmp_path, squares, text):
+    rows = [{**ROWS[0], "place": text}, *ROWS[1:]]
+    png, svg_path = _write(tmp_path, _incidents(rows), squares, title=f"Title {text}")
+    svg = _svg(svg_path)
+    assert f"Title {text}" in svg and f"{text} (12)" in svg
+    assert png.stat().st_size > 10_000
 
 
 def test_labels_only_the_largest_tolls(tmp_path, squares):

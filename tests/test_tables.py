@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.exports import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from geo.records import Article, Claim, Incident, Place
+from geo.schema import CLAIM_COLUMNS, INCIDENT_COLUMNS
 from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
 
 TOWN = Place(

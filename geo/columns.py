@@ -1,0 +1,88 @@
+"""Values and columns typed by the export schema, every kind of "missing" as one.
+
+pandas spells a missing value ``None``, ``NaN``, ``pd.NA`` or ``NaT``
+depending on the column; the outputs need one answer each: ``""`` for text,
+``None`` for a count.  :func:`typed_column` types a column by
+:func:`geo.schema.column_type`, so a count is ``Int64`` and a date an ISO
+day whatever the data held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from geo.schema import column_type
+
+
+def value_or_none(value: Any) -> Any:
+    """``None`` for every kind of missing value (None, NA, NaT, NaN), else the value."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def text(value: Any) -> str:
+    """Return ``value`` as text, every kind of missing value as ``""``."""
+    value = value_or_none(value)
+    return "" if value is None else str(value)
+
+
+def integer(value: Any) -> int | None:
+    """Return ``value`` as an int, every kind of missing value as ``None``."""
+    value = value_or_none(value)
+    return None if value is None else int(value)
+
+
+def typed_column(values: pd.Series, name: str, what: str = "table") -> pd.Series:
+    """Type one column by the schema: Int64, float64, ISO date text or text.
+
+    Raises
+    ------
+    ValueError
+        If a count is not whole or a coordinate not a number, naming the column.
+    """
+    kind = column_type(name)
+    values = values.reset_index(drop=True)
+    if kind == "int":
+        try:
+            return values.astype("Int64")
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"{what} column {name!r} must hold whole numbers or <NA>: {error}"
+            ) from error
+    if kind == "float":
+        try:
+            return pd.to_numeric(values).astype("float64")
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{what} column {name!r} must hold numbers or NaN: {error}") from error
+    if kind == "date":
+        return values.map(_iso_day).astype(object)
+    return values.map(text).astype(object)
+
+
+def _iso_day(value: Any) -> str:
+    value = value_or_none(value)
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def typed_table(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Return ``frame``'s ``columns``, each typed by the schema, on a fresh index."""
+    return pd.DataFrame({c: typed_column(frame[c], c) for c in columns}, index=range(len(frame)))
+
+
+def empty_table(columns: Sequence[str]) -> pd.DataFrame:
+    """Return a table with no rows and ``columns``, typed by the schema."""
+    return typed_table(pd.DataFrame({c: [] for c in columns}), columns)

@@ -1,0 +1,490 @@
+"""The aggregation stage: the export tables -> one model that every view reads.
+
+:func:`aggregate` takes the incident, claim and article tables (from
+:mod:`geo.tables`) and the district polygons, and makes, once, everything
+the outputs show: the incidents and claims as exported, the per-district
+totals of ``districts.csv`` (with the province outline and the choropleth
+classes), the wave-wide ``areas.csv``, the contested figures of the current
+event, incidents per day, and each incident's toll split by side.  The HTML
+map, the static image and the exports are views of this :class:`Model`:
+none of them totals, classes or selects anything of its own, so they cannot
+disagree.  Pure: frames in, frames out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.classes import Classes, class_breaks
+from geo.columns import empty_table, text, typed_table, value_or_none
+from geo.districts import province_outline
+from geo.incidents import reconcile
+from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES, Claim
+from geo.schema import (
+    AREA_COLUMNS,
+    ARTICLE_COLUMNS,
+    CLAIM_COLUMNS,
+    DISTRICT_COLUMNS,
+    INCIDENT_COLUMNS,
+    SIDE_COLUMNS,
+)
+
+logger = logging.getLogger(__name__)
+
+WGS84 = "EPSG:4326"
+#: Area figures published within this many days of the latest one belong to
+#: the current event; older ones (an earlier wave) stay in ``areas.csv``.
+CURRENT_EVENT_DAYS = 14
+#: Columns of :attr:`Model.tolls`: each incident's reconciled figures by side.
+TOLL_COLUMNS = ("incident_id", "figure", "role", "low", "best", "high")
+#: Columns of :attr:`Model.contested`: who said what about the current event.
+CONTESTED_COLUMNS = (
+    "area", "figure", "role", "claimant", "claimant_kind", "low", "high", "n_articles",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything the outputs show, computed once (see the module docstring).
+
+    Attributes
+    ----------
+    incidents : geopandas.GeoDataFrame
+        ``incidents.csv`` as points (EPSG:4326), sorted by ``incident_id``.
+    claims : pandas.DataFrame
+        ``claims.csv``, sorted by ``claim_id``; ``outlet`` falls back to the
+        article URL's host.
+    areas : pandas.DataFrame
+        ``areas.csv``.
+    districts : geopandas.GeoDataFrame
+        ``districts.csv`` with each district's polygon (``None`` where no
+        polygon is known), sorted by ``admin1``, ``admin2``.
+    articles : pandas.DataFrame
+        The sources (:data:`geo.schema.ARTICLE_COLUMNS`): a file *name*,
+        never a path, and the outlet (front matter, else the URL's host).
+    tolls : pandas.DataFrame
+        Each incident's reconciled figures per (figure, role): low, best, high.
+    contested : pandas.DataFrame
+        The current event's area-wide figures per claimant (parties included,
+        marked by ``claimant_kind``), for the map's contested-figures table.
+    classes : tuple of (int, int, str)
+        The choropleth classes of ``districts.killed_best``.
+    outline : geopandas.GeoDataFrame or None
+        The mapped provinces' outline (``admin1``, geometry), when polygons are known.
+    boundaries : geopandas.GeoDataFrame or None
+        All district polygons, for context around the mapped provinces.
+    timeline : tuple of (datetime.date, int)
+        Incidents per event day, in date order.
+    undated : int
+        Incidents without a usable event date.
+    """
+
+    incidents: gpd.GeoDataFrame
+    claims: pd.DataFrame
+    areas: pd.DataFrame
+    districts: gpd.GeoDataFrame
+    articles: pd.DataFrame
+    tolls: pd.DataFrame
+    contested: pd.DataFrame
+    classes: Classes
+    outline: gpd.GeoDataFrame | None = None
+    boundaries: gpd.GeoDataFrame | None = None
+    timeline: tuple[tuple[dt.date, int], ...] = ()
+    undated: int = 0
+    provinces: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_polygons(self) -> bool:
+        """True when the districts carry polygons (a choropleth can be drawn)."""
+        return bool(self.districts.geometry.notna().any()) if len(self.districts) else False
+
+
+def aggregate(
+    incidents: pd.DataFrame,
+    claims: pd.DataFrame,
+    *,
+    articles: pd.DataFrame | None = None,
+    areas: pd.DataFrame | None = None,
+    polygons: gpd.GeoDataFrame | None = None,
+    district_table: pd.DataFrame | None = None,
+    province: str = "",
+) -> Model:
+    """Make the model from the export tables.
+
+    Parameters
+    ----------
+    incidents : pandas.DataFrame or geopandas.GeoDataFrame
+        The incidents (:data:`geo.schema.INCIDENT_COLUMNS`; ``geo_source``
+        may be missing).  Points come from ``longitude``/``latitude``.
+    claims : pandas.DataFrame
+        The claims (:data:`geo.schema.CLAIM_COLUMNS`).
+    articles : pandas.DataFrame, optional
+        ``article_id, path, outlet, url, published, title`` (:func:`geo.tables.articles_frame`).
+    areas : pandas.DataFrame, optional
+        ``areas.csv`` (:func:`geo.tables.area_frame`); empty when not given.
+    polygons : geopandas.GeoDataFrame, optional
+        District polygons with ``admin1``, ``admin2`` (EPSG:4326).
+    district_table : pandas.DataFrame, optional
+        ``district, province`` rows listing the districts when there are no
+        polygons (``geo.districts.read_district_table()``).
+    province : str
+        The mapped province; ``""`` maps the incidents' provinces (all when none).
+
+    Returns
+    -------
+    Model
+
+    Raises
+    ------
+    TypeError
+        If a table is not a DataFrame.
+    ValueError
+        If a column is missing or a CRS is not EPSG:4326.
+    """
+    require_columns(incidents, [c for c in INCIDENT_COLUMNS if c != "geo_source"], "incidents")
+    require_columns(claims, CLAIM_COLUMNS, "claims")
+    if polygons is not None:
+        _check_polygons(polygons)
+    points = _incident_points(incidents)
+    article_table = _articles(articles)
+    claim_table = _claims(claims, article_table)
+    tolls = _tolls(claim_table)
+    provinces = _provinces(points, polygons, province)
+    districts = _districts(points, tolls, polygons, district_table, provinces)
+    known = [int(v) for v in districts["killed_best"] if not pd.isna(v)]
+    days, undated = _timeline(points["event_date"])
+    return Model(
+        incidents=points,
+        claims=claim_table,
+        areas=typed_table(areas, AREA_COLUMNS) if areas is not None else empty_table(AREA_COLUMNS),
+        districts=districts,
+        articles=article_table,
+        tolls=tolls,
+        contested=_contested(claim_table),
+        classes=class_breaks(known),
+        outline=_outline(polygons, provinces),
+        boundaries=polygons,
+        timeline=days,
+        undated=undated,
+        provinces=provinces,
+    )
+
+
+# -- validate ---------------------------------------------------------------
+
+
+def require_columns(frame: Any, columns: Sequence[str], what: str) -> None:
+    """Raise TypeError unless ``frame`` is a DataFrame, ValueError naming missing columns."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{what} is missing column(s) {missing}; it needs {list(columns)} "
+            "(see the export schema in DESIGN.md)"
+        )
+
+
+def _check_polygons(polygons: Any) -> None:
+    if not isinstance(polygons, gpd.GeoDataFrame):
+        raise TypeError(f"districts must be a GeoDataFrame or None, got {type(polygons).__name__}")
+    require_columns(polygons, ("admin1", "admin2"), "districts")
+    require_wgs84(polygons, "districts")
+
+
+def require_wgs84(frame: gpd.GeoDataFrame, what: str) -> None:
+    """Raise ValueError, with the fix, unless ``frame`` is in EPSG:4326."""
+    if frame.crs is None:
+        raise ValueError(
+            f"{what} has no CRS; expected EPSG:4326. If the coordinates are "
+            'longitude/latitude, call .set_crs("EPSG:4326") first.'
+        )
+    if frame.crs.to_epsg() != 4326:
+        raise ValueError(
+            f"{what} has CRS {frame.crs.to_string()}, expected EPSG:4326; "
+            'reproject with .to_crs("EPSG:4326") first.'
+        )
+
+
+def _incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
+    frame = incidents if "geo_source" in incidents else incidents.assign(geo_source="")
+    table = typed_table(frame, INCIDENT_COLUMNS)
+    repeated = sorted(set(table.loc[table["incident_id"].duplicated(), "incident_id"]))
+    if repeated:
+        raise ValueError(
+            f"incidents has repeated incident_id values {repeated}; each must be unique"
+        )
+    table = table.sort_values("incident_id", kind="stable").reset_index(drop=True)
+    geometry = gpd.points_from_xy(table["longitude"], table["latitude"])
+    located = (table["longitude"].notna() & table["latitude"].notna()).to_numpy()
+    geometry = gpd.GeoSeries(np.where(located, geometry, None), crs=WGS84)
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=WGS84)
+
+
+def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
+    """Sources as listed on the map: a file name, never a path; the outlet or URL host."""
+    if articles is None:
+        return empty_table(ARTICLE_COLUMNS)
+    require_columns(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
+    rows = []
+    for row in articles.to_dict("records"):
+        url = text(row.get("url")).strip()
+        rows.append(
+            {
+                "article_id": text(row["article_id"]),
+                "file": PurePath(text(row.get("path")).replace("\\", "/")).name
+                if text(row.get("path"))
+                else text(row.get("file")),
+                "outlet": text(row.get("outlet")).strip() or url_host(url),
+                "url": url,
+                "published": row.get("published"),
+                "title": text(row.get("title")).strip(),
+            }
+        )
+    table = typed_table(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
+    return table.sort_values("article_id", kind="stable").reset_index(drop=True)
+
+
+def url_host(url: str) -> str:
+    """Return the host of an http(s) URL without ``www.``, or ``""``."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname
+    return host[4:] if host.startswith("www.") else host
+
+
+def _claims(claims: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    table = typed_table(claims, CLAIM_COLUMNS)
+    repeated = sorted(set(table.loc[table["claim_id"].duplicated(), "claim_id"]))
+    if repeated:
+        raise ValueError(f"claims has repeated claim_id values {repeated}; each must be unique")
+    outlets = dict(zip(articles["article_id"], articles["outlet"], strict=True))
+    missing = table["outlet"] == ""
+    table.loc[missing, "outlet"] = table.loc[missing, "article_id"].map(outlets).fillna("")
+    return table.sort_values("claim_id", kind="stable").reset_index(drop=True)
+
+
+# -- tolls by side ------------------------------------------------------------
+
+
+def _as_claim(row: Mapping[str, Any]) -> Claim | None:
+    low, high = value_or_none(row["value_low"]), value_or_none(row["value_high"])
+    if low is None and high is None:
+        return None
+    low = high if low is None else low
+    high = low if high is None else high
+    published = row["published"]
+    return Claim(
+        claim_id=row["claim_id"], article_id=row["article_id"], scope=row["scope"],
+        place_id="", area=row["area"], figure=row["figure"], role=row["role"],
+        value_low=int(low), value_high=int(high), qualifier=row["qualifier"],
+        claimant=row["claimant"], claimant_kind=row["claimant_kind"], event_date=None,
+        sentence="", start_char=0, end_char=0,
+        published=dt.date.fromisoformat(published) if published else None,
+        incident_id=row["incident_id"],
+    )  # fmt: skip
+
+
+def _tolls(claims: pd.DataFrame) -> pd.DataFrame:
+    """Reconcile each incident's claims per (figure, role), as its exported row was."""
+    by_incident: dict[str, list[Claim]] = defaultdict(list)
+    published: dict[str, dt.date | None] = {}
+    for row in claims.to_dict("records"):
+        if row["scope"] != "incident" or not row["incident_id"]:
+            continue
+        claim = _as_claim(row)
+        if claim is not None:
+            by_incident[claim.incident_id].append(claim)
+            published[claim.article_id] = claim.published
+    rows = [
+        {"incident_id": incident_id, "figure": f, "role": r, "low": e.low, "best": e.best,
+         "high": e.high}
+        for incident_id, group in sorted(by_incident.items())
+        for (f, r), e in sorted(
+            reconcile(group, published=published).items(), key=lambda item: _figure_order(*item[0])
+        )
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(TOLL_COLUMNS))
+    for column in ("low", "best", "high"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _figure_order(figure: str, role: str) -> tuple[int, int]:
+    """Figures and sides in the records' order (killed before injured; civilians first)."""
+    kinds = FIGURE_KINDS.index(figure) if figure in FIGURE_KINDS else len(FIGURE_KINDS)
+    return kinds, ROLES.index(role) if role in ROLES else len(ROLES)
+
+
+# -- districts --------------------------------------------------------------
+
+
+def _provinces(
+    points: pd.DataFrame, polygons: gpd.GeoDataFrame | None, province: str
+) -> tuple[str, ...]:
+    """The provinces mapped: the given one, else the incidents' (all when none)."""
+    wanted = {province} if province else {p for p in points["admin1"] if p}
+    if polygons is not None:
+        present = {text(p) for p in polygons["admin1"]}
+        if wanted and not wanted & present:
+            logger.warning(
+                "no district lies in the provinces %s; showing all districts", sorted(wanted)
+            )
+            wanted = set()
+        if not wanted:
+            wanted = present - {""}
+    return tuple(sorted(wanted))
+
+
+def _districts(
+    points: pd.DataFrame,
+    tolls: pd.DataFrame,
+    polygons: gpd.GeoDataFrame | None,
+    table: pd.DataFrame | None,
+    provinces: tuple[str, ...],
+) -> gpd.GeoDataFrame:
+    """One row per district of the mapped provinces, with its incidents' totals."""
+    units: dict[tuple[str, str], Any] = {}
+    if polygons is not None:
+        shown = polygons[polygons["admin1"].isin(provinces)] if provinces else polygons
+        for a1, a2, geometry in zip(shown["admin1"], shown["admin2"], shown.geometry, strict=True):
+            usable = geometry is not None and not geometry.is_empty
+            units.setdefault((text(a1), text(a2)), geometry if usable else None)
+    elif table is not None:
+        for a2, a1 in zip(table["district"], table["province"], strict=True):
+            if not provinces or text(a1) in provinces:
+                units.setdefault((text(a1), text(a2)), None)
+    totals = _district_totals(points, tolls)
+    for key in totals:
+        if key not in units:
+            units[key] = None  # an incident's district that the table or polygons lack
+    rows = []
+    for key in sorted(units):
+        row = dict.fromkeys(DISTRICT_COLUMNS)
+        row.update({"admin1": key[0], "admin2": key[1], "incidents": 0})
+        row.update(totals.get(key, {}))
+        rows.append(row)
+    frame = typed_table(pd.DataFrame(rows, columns=list(DISTRICT_COLUMNS)), DISTRICT_COLUMNS)
+    geometry = gpd.GeoSeries([units[k] for k in sorted(units)], crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
+
+
+def _sum(values: Sequence[Any]) -> int | None:
+    """The sum of the reported values; ``None`` when none is reported."""
+    known = [int(v) for v in values if value_or_none(v) is not None]
+    return sum(known) if known else None
+
+
+def _district_totals(
+    points: pd.DataFrame, tolls: pd.DataFrame
+) -> dict[tuple[str, str], dict[str, Any]]:
+    side = {
+        (i, r): (lo, be, hi)
+        for i, f, r, lo, be, hi in tolls.itertuples(index=False)
+        if f == "killed"
+    }
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in points.drop(columns="geometry").to_dict("records"):
+        if row["admin2"]:
+            groups[(row["admin1"], row["admin2"])].append(row)
+    totals = {}
+    for key, rows in groups.items():
+        ids = [r["incident_id"] for r in rows]
+        dates = sorted(r["event_date"][:10] for r in rows if _day(r["event_date"]))
+        types = {t for r in rows for t in r["attack_types"].split(";") if t}
+        entry: dict[str, Any] = {
+            "incidents": len(rows),
+            "killed_low": _sum([r["fatalities_low"] for r in rows]),
+            "killed_best": _sum([r["fatalities_best"] for r in rows]),
+            "killed_high": _sum([r["fatalities_high"] for r in rows]),
+            "injured": _sum([r["injured"] for r in rows]),
+            "abducted": _sum([r["abducted"] for r in rows]),
+            "attack_types": ";".join(t for t in ATTACK_TYPES if t in types),
+            "first_date": dates[0] if dates else "",
+            "last_date": dates[-1] if dates else "",
+        }
+        for role in ROLES:
+            stem = f"killed_{SIDE_COLUMNS[role]}"
+            found = [side[(i, role)] for i in ids if (i, role) in side]
+            for n, bound in enumerate(("low", "best", "high")):
+                entry[f"{stem}_{bound}"] = _sum([f[n] for f in found])
+        totals[key] = entry
+    return totals
+
+
+def _outline(
+    polygons: gpd.GeoDataFrame | None, provinces: tuple[str, ...]
+) -> gpd.GeoDataFrame | None:
+    """Dissolve the mapped provinces' districts into their outlines."""
+    if polygons is None:
+        return None
+    members = polygons[polygons.geometry.notna() & ~polygons.geometry.is_empty]
+    present = [p for p in provinces if (members["admin1"] == p).any()]
+    if not present:
+        return None
+    outlines = [province_outline(members, p)[["admin1", "geometry"]] for p in present]
+    return gpd.GeoDataFrame(pd.concat(outlines, ignore_index=True), crs=WGS84)
+
+
+# -- area figures and timeline --------------------------------------------------
+
+
+def _contested(claims: pd.DataFrame) -> pd.DataFrame:
+    """The current event's area figures: per (area, figure, role, claimant), low..high.
+
+    The current event is the area claims published within
+    :data:`CURRENT_EVENT_DAYS` of the latest dated one (all of them when
+    none is dated), so that an earlier wave's totals do not crowd the panel.
+    """
+    area = claims[(claims["scope"] == "area") & claims["value_low"].notna()]
+    dates = [dt.date.fromisoformat(d) for d in area["published"] if d]
+    if dates:
+        start = (max(dates) - dt.timedelta(days=CURRENT_EVENT_DAYS)).isoformat()
+        area = area[(area["published"] == "") | (area["published"] >= start)]
+    rows = []
+    keys = ["area", "figure", "role", "claimant", "claimant_kind"]
+    for key, group in area.groupby(keys, sort=True):
+        values = list(group["value_low"]) + list(group["value_high"].fillna(group["value_low"]))
+        row = dict(zip(keys, key, strict=True))
+        row.update(low=int(min(values)), high=int(max(values)))
+        row["n_articles"] = group["article_id"].nunique()
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(CONTESTED_COLUMNS))
+    for column in ("low", "high", "n_articles"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _timeline(dates: pd.Series) -> tuple[tuple[tuple[dt.date, int], ...], int]:
+    """Count incidents per event day; return ``(((day, n), ...), n_undated)``."""
+    days: dict[dt.date, int] = defaultdict(int)
+    undated = 0
+    for value in dates:
+        day = _day(value)
+        if day is None:
+            undated += 1
+        else:
+            days[day] += 1
+    return tuple(sorted(days.items())), undated
