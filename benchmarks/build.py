@@ -1,0 +1,173 @@
+"""How a build's cost follows the work: fresh, one more article, nothing new.
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N]
+
+For each size it writes that many synthetic articles (``benchmarks/_articles.py``,
+the project's own words), then times, each in a fresh process as a user runs it:
+
+* a fresh build (empty store);
+* a no-op build (nothing new);
+* adding one article to the store.
+
+and prints, per run, the wall time, the peak resident memory of the process
+(``resource.getrusage``), and where the time went by stage.  ``--large`` adds
+10,000 articles.  It asserts nothing: the tests prove equality, this prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+#: Sizes measured by default; ``--large`` adds 10,000.
+DEFAULT_SIZES = (10, 100, 1000)
+LARGE_SIZE = 10_000
+#: Pipeline steps timed separately, in the order a build runs them.
+STAGES = (
+    "load_resources", "_reextract", "_ingest", "_frames", "describe_changes",
+    "write_outputs", "write_static_map",
+)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with ``--child``, one timed build)."""
+    args = _parser().parse_args(argv)
+    if args.child:
+        return _child(args)
+    sizes = list(args.sizes) + ([LARGE_SIZE] if args.large else [])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="incidentmap-bench-") as tmp:
+        for size in sizes:
+            rows.extend(_measure_size(Path(tmp) / str(size), size, jobs=args.jobs))
+    _print_table(rows)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
+    parser.add_argument("--large", action="store_true", help=f"also {LARGE_SIZE:,} articles")
+    parser.add_argument("--jobs", type=int, default=None, help="passed to the build")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--articles", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    return parser
+
+
+def _measure_size(folder: Path, size: int, *, jobs: int | None) -> list[dict[str, Any]]:
+    from _articles import one_more, write_articles
+
+    articles, out = folder / "articles", folder / "maps"
+    write_articles(articles, size)
+    rows = [_run(f"fresh {size:,}", articles, out, jobs)]
+    rows.append(_run(f"no-op {size:,}", articles, out, jobs))
+    one_more(articles)
+    rows.append(_run(f"add 1 to {size:,}", articles, out, jobs))
+    return rows
+
+
+def _run(label: str, articles: Path, out: Path, jobs: int | None) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", "--articles", str(articles), "--out", str(out)]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{label}: the build failed:\n{done.stderr}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report.update(label=label, wall=wall)
+    print(f"{label}: {wall:.2f} s", file=sys.stderr)
+    return report
+
+
+def _child(args: argparse.Namespace) -> int:
+    """One build in this process, with its stages timed."""
+    started = time.perf_counter()
+    from geo import pipeline
+
+    stages: dict[str, float] = {"imports": time.perf_counter() - started}
+    for name in STAGES:
+        setattr(pipeline, name, _timed(getattr(pipeline, name), name, stages))
+    kwargs: dict[str, Any] = {"jobs": args.jobs} if args.jobs is not None else {}
+    resources = pipeline.load_resources()
+    result = pipeline.build(
+        [args.articles],
+        out_dir=args.out,
+        resources=resources,
+        map_options=pipeline.MapOptions(tiles=False),
+        **kwargs,
+    )
+    total = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "total": total,
+                "peak_mib": usage.ru_maxrss / 1024,  # kilobytes on Linux
+                "stages": stages,
+                "n_new": result.n_new,
+                "n_incidents": result.n_incidents,
+            }
+        )
+    )
+    return 0
+
+
+def _timed(function: Callable[..., Any], name: str, into: dict[str, float]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            into[name] = into.get(name, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    columns = ["imports", *STAGES]
+    short = {
+        "load_resources": "resources", "_reextract": "re-read", "_ingest": "ingest",
+        "_frames": "merge", "describe_changes": "changes", "write_outputs": "outputs",
+        "write_static_map": "static",
+    }  # fmt: skip
+    head = ["run", "wall s", "peak MiB", "new", "incidents"] + [short.get(c, c) for c in columns]
+    lines = [head]
+    for row in rows:
+        stages = row["stages"]
+        lines.append(
+            [
+                row["label"],
+                f"{row['wall']:.2f}",
+                f"{row['peak_mib']:.0f}",
+                str(row["n_new"]),
+                str(row["n_incidents"]),
+                *(f"{stages[c]:.2f}" if c in stages else "-" for c in columns),
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for number, line in enumerate(lines):
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
