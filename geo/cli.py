@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -102,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
         "--province", default="Balochistan",
         help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
     )  # fmt: skip
+    build.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N",
+        help="processes that read new articles (default: the machine's cores); "
+        "the outputs are the same for any N",
+    )  # fmt: skip
     build.set_defaults(func=_build)
 
     evaluate = commands.add_parser(
@@ -152,6 +158,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    """Parse ``--jobs``: a whole number of processes, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more processes, got {value}")
+    return value
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
@@ -191,6 +208,7 @@ def _build(args: argparse.Namespace) -> int:
         ),
         resources=resources,
         progress=_progress(not args.quiet),
+        jobs=args.jobs or os.cpu_count() or 1,
     )
     if args.quiet:
         return 0

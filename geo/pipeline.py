@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from urllib.parse import urlsplit
 
 import geopandas as gpd
 
-from geo import __version__
+from geo import __version__, _incremental
 from geo._faults import checkpoint
 from geo.articles import ArticleError, iter_article_files, read_article
 from geo.atomic import write_text_atomic
@@ -174,6 +176,7 @@ def build(
     map_options: MapOptions | None = None,
     resources: Resources | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> BuildResult:
     """Read new articles into the store, then write the map, exports and changelog.
 
@@ -200,12 +203,26 @@ def build(
         Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
     progress
         Wraps the per-article loop, e.g. a tqdm progress bar.
+    jobs
+        Processes that extract new articles (``--jobs``); the result is the
+        same for any number.
     """
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"jobs must be an int, got {type(jobs).__name__} {jobs!r}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}; pass 1 to extract in this process")
     files = iter_article_files(paths or [SAMPLE_ARTICLES])
     resources = resources or load_resources()
     map_options = map_options or MapOptions()
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
+    settings = (out.resolve(), map_options, resources.region, resources.boundaries)
+    outputs_key = _incremental.outputs_key(settings)
+    # Nothing new since a complete build: no merge, and every output keeps its bytes.
+    if not (rebuild or online):
+        unchanged = _unchanged_build(store_file, files, outputs_key, resources, prune=prune)
+        if unchanged is not None:
+            return unchanged
     with Store(store_file) as store, store.transaction():
         if online:
             url = urlsplit(nominatim)
@@ -221,9 +238,12 @@ def build(
         old_articles = store.article_ids()
         if rebuild:
             store.clear()
+        _incremental.mark_outputs(store, None)  # until this build's outputs are all written
         reextracted = _reextract(store, resources) if _stale(store) else 0
         store.set_meta("extractor", extractor_fingerprint())
-        ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
+        scan = _incremental.scan(store, files)
+        wrap = progress or (lambda items, total: items)
+        ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
         pruned = _prune(store) if prune else []
         frames = _frames(store, resources)
         new_incidents = frames["incidents"].drop(columns="geometry").to_dict("records")
@@ -266,6 +286,8 @@ def build(
     if has_changes(changes) or not (out / CHANGES_NAME).exists():
         write_text_atomic(out / CHANGES_NAME, json.dumps(changes, indent=2, sort_keys=True) + "\n")
     outputs[CHANGES_NAME] = out / CHANGES_NAME
+    with Store(store_file) as store, store.transaction():
+        _incremental.mark_outputs(store, outputs_key, outputs)
     return BuildResult(
         n_files=len(files),
         n_new=len(ingest.new),
@@ -290,35 +312,162 @@ class _Ingest:
     known: int = 0
 
 
-def _ingest(store: Store, files: list[Path], resources: Resources, wrap: Progress) -> _Ingest:
-    """Read files whose content the store lacks; a changed file replaces its old article."""
-    result = _Ingest()
-    known = store.article_ids()
-    by_path = {_path_key(p): a for a, p in store.article_paths().items()}
-    for path in wrap(files, len(files)):
-        try:
-            article = read_article(path)
-        except (ArticleError, OSError) as exc:
-            logger.warning("skipped %s", exc)
+#: Articles read and extracted at a time: bounds the text held in memory.
+INGEST_BATCH = 256
+#: Fewer new articles than this per process are extracted here: a pool costs more.
+MIN_ARTICLES_PER_JOB = 8
+
+
+def _unchanged_build(
+    store_file: Path, files: list[Path], key: str, resources: Resources, *, prune: bool
+) -> BuildResult | None:
+    """The result of a build with nothing to do, or None when there is something.
+
+    Nothing to do: every file is as it was read, the extractor is the same,
+    the last build wrote all its outputs with the same code and options, and
+    (with ``prune``) no stored article's file is gone.
+    """
+    if not store_file.exists():
+        return None
+    with Store(store_file) as store:
+        if store.get_meta("extractor") != extractor_fingerprint():
+            return None
+        outputs = _incremental.written_outputs(store, key)
+        scan = _incremental.scan(store, files) if outputs is not None else None
+        if outputs is None or scan is None or not scan.nothing_new:
+            return None
+        if prune and any(not Path(p).exists() for p in store.article_paths().values()):
+            return None
+        n_incidents, n_claims = store.counts()
+    for reason in scan.unreadable.values():
+        logger.warning("skipped %s", reason)
+    changes = describe_changes(
+        old_incidents=[], new_incidents=[], old_claims=[], new_claims=[], new_articles=[]
+    )
+    return BuildResult(
+        n_files=len(files),
+        n_new=0,
+        n_known=scan.unchanged,
+        skipped=tuple(str(p) for p in scan.unreadable),
+        n_incidents=n_incidents,
+        n_claims=n_claims,
+        outputs=outputs,
+        boundaries=resources.boundaries,
+        changes=changes,
+    )
+
+
+def _ingest(
+    store: Store, scan: _incremental.Scan, resources: Resources, wrap: Progress, *, jobs: int
+) -> _Ingest:
+    """Read the files that changed since last read; a changed file replaces its old article."""
+    result = _Ingest(known=scan.unchanged)
+    for path, reason in scan.unreadable.items():
+        logger.warning("skipped %s", reason)
+        result.skipped.append(str(path))
+    by_path = {_incremental.path_key(p): a for a, p in store.article_paths().items()}
+    outcomes = _read_and_extract(scan.changed, store.article_ids(), resources, jobs=jobs)
+    for path, stat, article, found, error in wrap(outcomes, len(scan.changed)):
+        if article is None:
+            logger.warning("skipped %s", error)
             result.skipped.append(str(path))
+            _incremental.record(store, path, stat, error=error)
             continue
-        if article.article_id in known:
+        if found is None:  # content the store already holds
             result.known += 1
+            _incremental.record(store, path, stat, article_id=article.article_id)
             continue
-        old = by_path.get(_path_key(path))
+        old = by_path.get(_incremental.path_key(path))
         if old is not None and old != article.article_id:
             store.remove_article(old)
             result.replaced.append(old)
-        found = extract(article, resources)
         store.add_article(article, found.claims, found.reports, found.unresolved)
-        known.add(article.article_id)
+        _incremental.record(store, path, stat, article_id=article.article_id)
         result.new.append(article.article_id)
         checkpoint("article-stored")
     return result
 
 
-def _path_key(path: str | Path) -> str:
-    return str(Path(path).resolve())
+_Outcome = tuple[Path, os.stat_result | None, Article | None, "Extraction | None", str]
+
+
+def _read_and_extract(
+    changed: list[tuple[Path, os.stat_result | None]],
+    known: set[str],
+    resources: Resources,
+    *,
+    jobs: int,
+) -> Iterator[_Outcome]:
+    """Read the changed files and extract the articles the store lacks, in file order.
+
+    Yields ``(path, stat, article, extraction, error)`` per file: no article
+    (and the reason) for a file that cannot be read, no extraction for
+    content already known (or seen earlier in this build).
+    """
+    seen = set(known)
+    with _Extractor(resources, jobs) as run:
+        for start in range(0, len(changed), INGEST_BATCH):
+            batch: list[tuple[Path, os.stat_result | None, Article | None, str]] = []
+            for path, stat in changed[start : start + INGEST_BATCH]:
+                try:
+                    batch.append((path, stat, read_article(path), ""))
+                except (ArticleError, OSError) as exc:
+                    batch.append((path, stat, None, str(exc)))
+            new = []
+            for _, _, article, _ in batch:
+                if article is not None and article.article_id not in seen:
+                    seen.add(article.article_id)
+                    new.append(article)
+            found = dict(zip([id(a) for a in new], run(new), strict=True))
+            for path, stat, article, error in batch:
+                yield path, stat, article, found.get(id(article)), error
+
+
+class _Extractor:
+    """Extraction of a batch of articles, here or in a pool of ``jobs`` processes.
+
+    Extraction is a pure function of one article and the loaded resources,
+    so the workers get the resources once (at fork) and return the same
+    records this process would; ``map`` keeps the articles' order.  A build
+    that asks the online geocoder extracts here: its cache and rate limit
+    live in this process.
+    """
+
+    def __init__(self, resources: Resources, jobs: int) -> None:
+        self.resources = resources
+        self.jobs = 1 if resources.online is not None else jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Callable[[list[Article]], list[Extraction]]:
+        return self._run
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def _run(self, articles: list[Article]) -> list[Extraction]:
+        if self.jobs == 1 or len(articles) < MIN_ARTICLES_PER_JOB * self.jobs:
+            return [extract(a, self.resources) for a in articles]
+        if self._pool is None:
+            worker = replace(self.resources, districts=None)  # not needed to extract
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, initializer=_init_worker, initargs=(worker,)
+            )
+        chunk = max(1, len(articles) // (self.jobs * 4))
+        return list(self._pool.map(_extract_in_worker, articles, chunksize=chunk))
+
+
+_WORKER_RESOURCES: Resources | None = None
+
+
+def _init_worker(resources: Resources) -> None:
+    global _WORKER_RESOURCES
+    _WORKER_RESOURCES = resources
+
+
+def _extract_in_worker(article: Article) -> Extraction:
+    assert _WORKER_RESOURCES is not None, "the pool's initializer sets the resources"
+    return extract(article, _WORKER_RESOURCES)
 
 
 def _prune(store: Store) -> list[str]:

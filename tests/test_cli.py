@@ -183,3 +183,10 @@ def test_build_without_path_reads_the_sample_reports(tmp_path, fast, capsys, mon
     assert n_incidents >= 1
     assert (tmp_path / "maps" / "incidents.csv").is_file()
     assert (tmp_path / "maps" / "incidentmap.db").is_file()
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "1 or more"), ("two", "whole number")])
+def test_build_jobs_must_be_a_whole_number_of_processes(value, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "--jobs", value])
+    assert message in capsys.readouterr().err

@@ -1,0 +1,135 @@
+"""What a build may skip: input files unchanged since they were read, or the whole build.
+
+Re-runs after new articles arrive are the common case, so a build's cost
+should follow the new work.  Two checks make it so:
+
+* each input file is compared with what the store recorded when it was last
+  read (size and modification time, :class:`~geo.store.FileStat`); a file
+  that matches is not opened, let alone hashed or extracted again;
+* when every file matches, the extractor is the same, and the outputs were
+  written completely by a build with the same code and options
+  (:func:`outputs_key`), there is nothing to do: the build returns without
+  merging or writing anything, so every output keeps its bytes.
+
+A file modified within :data:`RACY_NS` of being read may change again
+within the same clock tick without its size or mtime moving; its stat is
+stored as unknown, so the next build reads it once more (git's "racily
+clean" rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from geo import __version__
+from geo.store import FileStat, Store
+
+#: A file whose mtime is this close to the moment it was read is read again next time.
+RACY_NS = 2_000_000_000
+#: Where the store says which outputs the last complete build wrote, and with what.
+OUTPUTS_META = "outputs"
+
+Status = Literal["unchanged", "unreadable", "changed"]
+
+
+@dataclass
+class Scan:
+    """Input files sorted by what the store knows of them."""
+
+    unchanged: int = 0
+    #: Files that could not be read last time and have not changed since: path -> reason.
+    unreadable: dict[Path, str] = field(default_factory=dict)
+    #: Files to read: new, changed, or not recorded; with their stat (None: stat failed).
+    changed: list[tuple[Path, os.stat_result | None]] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when no file needs reading."""
+        return not self.changed
+
+
+def path_key(path: str | Path) -> str:
+    """The key a file is known by in the store: its resolved path."""
+    return str(Path(path).resolve())
+
+
+def scan(store: Store, files: Iterable[Path]) -> Scan:
+    """Stat every file and compare it with what the store recorded when it was read."""
+    recorded = store.file_stats()
+    known = store.article_ids()
+    result = Scan()
+    for path in files:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            result.changed.append((path, None))  # reading it will say why
+            continue
+        old = recorded.get(path_key(path))
+        if old is None or (old.size, old.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            result.changed.append((path, stat))
+        elif old.error is not None:
+            result.unreadable[path] = old.error
+        elif old.article_id in known:
+            result.unchanged += 1
+        else:
+            result.changed.append((path, stat))
+    return result
+
+
+def record(
+    store: Store,
+    path: Path,
+    stat: os.stat_result | None,
+    *,
+    article_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Remember what a file was when read (nothing when it could not even be stat'ed)."""
+    if stat is None:
+        return
+    racy = time.time_ns() - stat.st_mtime_ns < RACY_NS
+    mtime = -1 if racy else stat.st_mtime_ns
+    store.set_file_stat(path_key(path), FileStat(stat.st_size, mtime, article_id, error))
+
+
+def outputs_key(settings: Iterable[object]) -> str:
+    """A hash of what the outputs depend on besides the store: code, tables, settings."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    data = package.parent / "data"
+    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    tables = sorted(p for p in data.glob("*") if p.is_file())
+    for path in code + tables:
+        digest.update(str(path.relative_to(path.parents[1])).encode())
+        digest.update(path.read_bytes())
+    for setting in settings:
+        digest.update(repr(setting).encode())
+    return digest.hexdigest()[:24]
+
+
+def written_outputs(store: Store, key: str) -> dict[str, Path] | None:
+    """The outputs of the last complete build with this key, if every one is still there."""
+    text = store.get_meta(OUTPUTS_META)
+    if not text:
+        return None
+    record_ = json.loads(text)
+    if record_.get("key") != key:
+        return None
+    outputs = {name: Path(p) for name, p in record_["files"].items()}
+    return outputs if all(p.exists() for p in outputs.values()) else None
+
+
+def mark_outputs(store: Store, key: str | None, outputs: Mapping[str, Path] | None = None) -> None:
+    """Record a complete set of outputs (or, with ``key=None``, that they are out of date)."""
+    if key is None:
+        store.set_meta(OUTPUTS_META, "")
+        return
+    files = {name: str(path) for name, path in sorted((outputs or {}).items())}
+    store.set_meta(OUTPUTS_META, json.dumps({"key": key, "files": files}, sort_keys=True))
