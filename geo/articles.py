@@ -34,6 +34,10 @@ BINARY_SNIFF_BYTES = 8 * 1024
 #: Above this share of control characters the "text" is not prose, even if it
 #: decodes; legitimate files carry at most a stray form feed or two.
 MAX_CONTROL_SHARE = 0.05
+#: Longest article text read, in characters (about 2 MB): news articles run to
+#: tens of kilobytes, so more is a dump or a feed saved as one file, and a
+#: build must not stall on it.  Longer text is cut at a line end, with a warning.
+MAX_ARTICLE_CHARS = 2_000_000
 #: Length of ``article_id``: 64 bits of sha256 are plenty for a news corpus
 #: and stay readable in CSV files.
 ARTICLE_ID_LENGTH = 16
@@ -291,7 +295,7 @@ def parse_article(raw: str, *, path: str = "", is_html: bool = False) -> Article
         html_meta, body = _reduce_html(body)
         for key, value in html_meta.items():
             meta.setdefault(key, value)
-    text = _drop_repeated_lines(body)
+    text = _cap_length(_drop_repeated_lines(body), path)
     published = _published(meta, path)
     outlet, url, title = (meta.get(key, "") for key in ("outlet", "url", "title"))
     return Article(
@@ -303,6 +307,20 @@ def parse_article(raw: str, *, path: str = "", is_html: bool = False) -> Article
         published=published,
         title=title,
     )
+
+
+def _cap_length(text: str, path: str) -> str:
+    """Cut a text longer than :data:`MAX_ARTICLE_CHARS` at its last line end before the limit."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return text
+    end = text.rfind("\n", 0, MAX_ARTICLE_CHARS + 1)
+    cut = text[: end if end > 0 else MAX_ARTICLE_CHARS].rstrip()
+    logger.warning(
+        "Article file %r has %d characters of text; only the first %d are read "
+        "(MAX_ARTICLE_CHARS). Split it into one file per article to read it all.",
+        path or "(no file)", len(text), len(cut),
+    )  # fmt: skip
+    return cut
 
 
 def _split_metadata(raw: str) -> tuple[dict[str, str], str]:

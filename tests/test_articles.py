@@ -381,3 +381,31 @@ def test_seed_articles():
         for sentence in split_sentences(article):
             assert article.text[sentence.start_char : sentence.end_char] == sentence.text
             assert sentence.article_id == article.article_id
+
+
+def test_an_overlong_article_is_cut_at_a_line_end_with_a_warning(caplog, monkeypatch):
+    import geo.articles as ga
+
+    monkeypatch.setattr(ga, "MAX_ARTICLE_CHARS", 100)
+    lines = [f"Line {n} of a long file written for this test." for n in range(10)]
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article("\n".join(lines), path="feeds/dump.txt")
+    assert article.text == "\n".join(lines[:2])  # two lines fit in 100 characters
+    assert "feeds/dump.txt" in caplog.text and "MAX_ARTICLE_CHARS" in caplog.text
+    # The id is the id of the text kept: re-reading the stored text gives the same article.
+    assert parse_article(article.text, path="x").article_id == article.article_id
+
+
+def test_the_default_cap_keeps_two_million_characters(caplog):
+    from geo.articles import MAX_ARTICLE_CHARS
+
+    line = "A line of filler written for this test, numbered {}.\n"
+    text = "".join(line.format(n) for n in range(MAX_ARTICLE_CHARS // 40))
+    assert len(text) > MAX_ARTICLE_CHARS
+    with caplog.at_level(logging.WARNING, logger="geo.articles"):
+        article = parse_article(text, path="big.txt")
+    assert MAX_ARTICLE_CHARS - len(line) - 10 < len(article.text) <= MAX_ARTICLE_CHARS
+    assert article.text.endswith(".")
+    assert "big.txt" in caplog.text
+    short = parse_article("In Quetta, a short report.\n", path="short.txt")
+    assert short.text == "In Quetta, a short report."
