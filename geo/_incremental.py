@@ -26,13 +26,15 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from geo import __version__
 from geo.store import FileStat, Store
 
 #: A file whose mtime is this close to the moment it was read is read again next time.
 RACY_NS = 2_000_000_000
+#: Environment variables that decide which boundary file a build finds (geo.districts).
+BOUNDARY_ENV = ("INCIDENTMAP_DATA", "INCIDENTMAP_CACHE")
 #: Where the store says which outputs the last complete build wrote, and with what.
 OUTPUTS_META = "outputs"
 
@@ -114,22 +116,67 @@ def outputs_key(settings: Iterable[object]) -> str:
     return digest.hexdigest()[:24]
 
 
-def written_outputs(store: Store, key: str) -> dict[str, Path] | None:
-    """The outputs of the last complete build with this key, if every one is still there."""
+def written_outputs(
+    store: Store, key: str, *, boundaries: str | None
+) -> tuple[dict[str, Path], str] | None:
+    """The outputs of the last complete build with this key, if all are still there.
+
+    Returns them with the boundary note of that build.  ``boundaries`` is
+    the note of the loaded polygons; None means they are not loaded yet (the
+    command line checks before loading anything): then the last build must
+    have read a polygon file that is still as it was, found the same way.
+    """
     text = store.get_meta(OUTPUTS_META)
     if not text:
         return None
-    record_ = json.loads(text)
-    if record_.get("key") != key:
+    last = json.loads(text)
+    if last.get("key") != key:
         return None
-    outputs = {name: Path(p) for name, p in record_["files"].items()}
-    return outputs if all(p.exists() for p in outputs.values()) else None
+    if boundaries is not None and last["boundaries"] != boundaries:
+        return None
+    if boundaries is None and (last["boundary_file"] is None or last["env"] != _search_env()):
+        return None
+    if (
+        last["boundary_file"] is not None
+        and _stat_of(last["boundary_file"][0]) != last["boundary_file"]
+    ):
+        return None
+    outputs = {name: Path(path) for name, path in last["files"]}
+    if not all(path.exists() for path in outputs.values()):
+        return None
+    return outputs, last["boundaries"]
 
 
-def mark_outputs(store: Store, key: str | None, outputs: Mapping[str, Path] | None = None) -> None:
+def mark_outputs(
+    store: Store,
+    key: str | None,
+    outputs: Mapping[str, Path] | None = None,
+    *,
+    boundaries: str = "",
+    boundary_file: Path | None = None,
+) -> None:
     """Record a complete set of outputs (or, with ``key=None``, that they are out of date)."""
     if key is None:
         store.set_meta(OUTPUTS_META, "")
         return
-    files = {name: str(path) for name, path in sorted((outputs or {}).items())}
-    store.set_meta(OUTPUTS_META, json.dumps({"key": key, "files": files}, sort_keys=True))
+    last = {
+        "key": key,
+        "files": [[name, str(path)] for name, path in (outputs or {}).items()],
+        "boundaries": boundaries,
+        "boundary_file": None if boundary_file is None else _stat_of(str(boundary_file)),
+        "env": _search_env(),
+    }
+    store.set_meta(OUTPUTS_META, json.dumps(last, sort_keys=True))
+
+
+def _stat_of(path: str) -> list[Any] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [path, stat.st_size, stat.st_mtime_ns]
+
+
+def _search_env() -> dict[str, str]:
+    """The variables that decide where the polygons are found."""
+    return {name: os.environ.get(name, "") for name in BOUNDARY_ENV}

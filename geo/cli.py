@@ -191,10 +191,9 @@ def _progress(enabled: bool):
 
 def _build(args: argparse.Namespace) -> int:
     from geo.changes import has_changes, summary_lines
-    from geo.pipeline import MapOptions, build, load_resources
+    from geo.pipeline import MapOptions, build
     from geo.region import Region
 
-    resources = load_resources(region=Region(admin1=args.province))
     result = build(
         args.paths,
         out_dir=args.out,
@@ -206,7 +205,7 @@ def _build(args: argparse.Namespace) -> int:
         map_options=MapOptions(
             tiles=not args.no_tiles, self_contained=args.self_contained, fragment=args.fragment
         ),
-        resources=resources,
+        region=Region(admin1=args.province),
         progress=_progress(not args.quiet),
         jobs=args.jobs or os.cpu_count() or 1,
     )

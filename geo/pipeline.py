@@ -18,29 +18,27 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import geopandas as gpd
 
 from geo import __version__, _incremental
 from geo._faults import checkpoint
 from geo.articles import ArticleError, iter_article_files, read_article
 from geo.atomic import write_text_atomic
 from geo.changes import describe_changes, has_changes
-from geo.claims import build_claims_and_reports
-from geo.districts import find_boundary_file, load_districts
-from geo.exports import write_csv_atomic, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
-from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
-from geo.mentions import extract_mentions
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
-from geo.static import write_static_map
 from geo.store import SCHEMA_VERSION, Store
-from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
+
+# geopandas, folium and the extractors take most of a second to import: they
+# are imported where used, so a build with nothing new starts and ends at once.
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.geocode import OnlineGeocoder
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +114,8 @@ class Resources:
     boundaries: str
     region: Region
     online: OnlineGeocoder | None = None
+    #: The polygon file read (None: none found, or polygons handed in).
+    boundary_file: Path | None = None
 
 
 def load_resources(
@@ -126,6 +126,8 @@ def load_resources(
     Without polygons the build still runs: districts then come from the
     gazetteer's table, and the summary says so.
     """
+    from geo.districts import find_boundary_file, load_districts
+
     path = find_boundary_file(data_dir=data_dir, download=download)
     if path is None:
         districts, note = (
@@ -138,7 +140,9 @@ def load_resources(
         )
     else:
         districts, note = load_districts(path), f"district polygons: {path}"
-    return Resources(load_gazetteer(region=region), load_lexicon(), districts, note, region)
+    return Resources(
+        load_gazetteer(region=region), load_lexicon(), districts, note, region, boundary_file=path
+    )
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,9 @@ class Extraction:
 
 def extract(article: Article, resources: Resources) -> Extraction:
     """Run the pure stages on one article: mentions, then claims and reports."""
+    from geo.claims import build_claims_and_reports
+    from geo.mentions import extract_mentions
+
     mentions = extract_mentions(
         article,
         gazetteer=resources.gazetteer,
@@ -177,6 +184,7 @@ def build(
     resources: Resources | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    region: Region = DEFAULT_REGION,
 ) -> BuildResult:
     """Read new articles into the store, then write the map, exports and changelog.
 
@@ -200,31 +208,40 @@ def build(
     map_options
         How to write the HTML map: basemap tiles, self-contained, fragment.
     resources
-        Loaded gazetteer, lexicons and polygons (see :func:`load_resources`).
+        Loaded gazetteer, lexicons and polygons (see :func:`load_resources`);
+        by default loaded for ``region``, and only when there is work to do.
     progress
         Wraps the per-article loop, e.g. a tqdm progress bar.
     jobs
         Processes that extract new articles (``--jobs``); the result is the
         same for any number.
+    region
+        Where incidents are mapped, when ``resources`` are not given.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int):
         raise TypeError(f"jobs must be an int, got {type(jobs).__name__} {jobs!r}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}; pass 1 to extract in this process")
     files = iter_article_files(paths or [SAMPLE_ARTICLES])
-    resources = resources or load_resources()
     map_options = map_options or MapOptions()
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
-    settings = (out.resolve(), map_options, resources.region, resources.boundaries)
-    outputs_key = _incremental.outputs_key(settings)
-    # Nothing new since a complete build: no merge, and every output keeps its bytes.
+    region = resources.region if resources else region
+    outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
+    # Nothing new since a complete build: nothing loaded or merged, no output written.
     if not (rebuild or online):
         unchanged = _unchanged_build(store_file, files, outputs_key, resources, prune=prune)
         if unchanged is not None:
             return unchanged
+    resources = resources or load_resources(region=region)
+    from geo.exports import write_csv_atomic, write_outputs
+    from geo.static import write_static_map
+    from geo.tables import claims_frame
+
     with Store(store_file) as store, store.transaction():
         if online:
+            from geo.geocode import OnlineGeocoder, StoreCache
+
             url = urlsplit(nominatim)
             geocoder = OnlineGeocoder(
                 cache=StoreCache(store),
@@ -287,7 +304,13 @@ def build(
         write_text_atomic(out / CHANGES_NAME, json.dumps(changes, indent=2, sort_keys=True) + "\n")
     outputs[CHANGES_NAME] = out / CHANGES_NAME
     with Store(store_file) as store, store.transaction():
-        _incremental.mark_outputs(store, outputs_key, outputs)
+        _incremental.mark_outputs(
+            store,
+            outputs_key,
+            outputs,
+            boundaries=resources.boundaries,
+            boundary_file=resources.boundary_file,
+        )
     return BuildResult(
         n_files=len(files),
         n_new=len(ingest.new),
@@ -319,7 +342,7 @@ MIN_ARTICLES_PER_JOB = 8
 
 
 def _unchanged_build(
-    store_file: Path, files: list[Path], key: str, resources: Resources, *, prune: bool
+    store_file: Path, files: list[Path], key: str, resources: Resources | None, *, prune: bool
 ) -> BuildResult | None:
     """The result of a build with nothing to do, or None when there is something.
 
@@ -332,9 +355,10 @@ def _unchanged_build(
     with Store(store_file) as store:
         if store.get_meta("extractor") != extractor_fingerprint():
             return None
-        outputs = _incremental.written_outputs(store, key)
-        scan = _incremental.scan(store, files) if outputs is not None else None
-        if outputs is None or scan is None or not scan.nothing_new:
+        boundaries = resources.boundaries if resources else None
+        written = _incremental.written_outputs(store, key, boundaries=boundaries)
+        scan = _incremental.scan(store, files) if written is not None else None
+        if written is None or scan is None or not scan.nothing_new:
             return None
         if prune and any(not Path(p).exists() for p in store.article_paths().values()):
             return None
@@ -351,8 +375,8 @@ def _unchanged_build(
         skipped=tuple(str(p) for p in scan.unreadable),
         n_incidents=n_incidents,
         n_claims=n_claims,
-        outputs=outputs,
-        boundaries=resources.boundaries,
+        outputs=written[0],
+        boundaries=written[1],
         changes=changes,
     )
 
@@ -496,6 +520,8 @@ def _reextract(store: Store, resources: Resources) -> int:
 
 def _frames(store: Store, resources: Resources) -> dict[str, Any]:
     """Merge everything the store holds into the export tables."""
+    from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
+
     articles = store.articles()
     incidents = merge_reports(store.reports())
     claims = assign_incidents(store.claims(), incidents)

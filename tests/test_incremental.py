@@ -200,3 +200,53 @@ def test_two_processes_give_the_outputs_of_one(resources, tmp_path, monkeypatch)
 def test_jobs_must_be_a_positive_int(jobs, error, match, tmp_path):
     with pytest.raises(error, match=match):
         build([tmp_path], out_dir=tmp_path / "out", jobs=jobs)
+
+
+_RUN = """
+import json, sys
+from geo.cli import main
+code = main(sys.argv[1:])
+heavy = [m for m in ("geopandas", "folium", "matplotlib") if m in sys.modules]
+print(json.dumps({"code": code, "heavy": heavy}))
+"""
+
+
+@pytest.mark.slow
+def test_the_command_line_with_nothing_new_loads_nothing_heavy(boundary_data_dir, tmp_path):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from geo.districts import ADM2_FILENAME
+
+    data = tmp_path / "data" / "boundaries"
+    data.mkdir(parents=True)
+    found = next(p for p in boundary_data_dir.rglob(ADM2_FILENAME))
+    shutil.copy(found, data / ADM2_FILENAME)
+    folder, out = tmp_path / "articles", tmp_path / "out"
+    _write(folder, range(3))
+    _age(folder)
+    env = {
+        **os.environ,
+        "INCIDENTMAP_DATA": str(data.parent),
+        "INCIDENTMAP_CACHE": str(tmp_path / "cache"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
+
+    def run() -> dict:
+        argv = ["build", str(folder), "--out", str(out), "-q", "--jobs", "1"]
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN, *argv], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.splitlines()[-1])
+
+    assert run()["heavy"]  # the first build loads and writes everything
+    stamps = _mtimes(out)
+    assert run() == {"code": 0, "heavy": []}
+    assert _mtimes(out) == stamps
+    # New polygons (same path, new mtime) are something new: the map is drawn again.
+    os.utime(data / ADM2_FILENAME)
+    assert run()["heavy"]
+    assert (out / "incidents.html").stat().st_mtime_ns != stamps["incidents.html"]
