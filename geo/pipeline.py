@@ -15,7 +15,6 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from geo import __version__, _incremental
 from geo._faults import checkpoint
+from geo._parallel import Extractor
 from geo.articles import ArticleError, iter_article_files, read_article
 from geo.atomic import write_text_atomic
 from geo.changes import describe_changes, has_changes
@@ -256,7 +256,7 @@ def build(
         if rebuild:
             store.clear()
         _incremental.mark_outputs(store, None)  # until this build's outputs are all written
-        reextracted = _reextract(store, resources) if _stale(store) else 0
+        reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
         store.set_meta("extractor", extractor_fingerprint())
         scan = _incremental.scan(store, files)
         wrap = progress or (lambda items, total: items)
@@ -337,8 +337,6 @@ class _Ingest:
 
 #: Articles read and extracted at a time: bounds the text held in memory.
 INGEST_BATCH = 256
-#: Fewer new articles than this per process are extracted here: a pool costs more.
-MIN_ARTICLES_PER_JOB = 8
 
 
 def _unchanged_build(
@@ -429,7 +427,7 @@ def _read_and_extract(
     content already known (or seen earlier in this build).
     """
     seen = set(known)
-    with _Extractor(resources, jobs) as run:
+    with _extractor(resources, jobs) as extractor:
         for start in range(0, len(changed), INGEST_BATCH):
             batch: list[tuple[Path, os.stat_result | None, Article | None, str]] = []
             for path, stat in changed[start : start + INGEST_BATCH]:
@@ -442,56 +440,9 @@ def _read_and_extract(
                 if article is not None and article.article_id not in seen:
                     seen.add(article.article_id)
                     new.append(article)
-            found = dict(zip([id(a) for a in new], run(new), strict=True))
+            found = dict(zip([id(a) for a in new], extractor.map(new), strict=True))
             for path, stat, article, error in batch:
                 yield path, stat, article, found.get(id(article)), error
-
-
-class _Extractor:
-    """Extraction of a batch of articles, here or in a pool of ``jobs`` processes.
-
-    Extraction is a pure function of one article and the loaded resources,
-    so the workers get the resources once (at fork) and return the same
-    records this process would; ``map`` keeps the articles' order.  A build
-    that asks the online geocoder extracts here: its cache and rate limit
-    live in this process.
-    """
-
-    def __init__(self, resources: Resources, jobs: int) -> None:
-        self.resources = resources
-        self.jobs = 1 if resources.online is not None else jobs
-        self._pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> Callable[[list[Article]], list[Extraction]]:
-        return self._run
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def _run(self, articles: list[Article]) -> list[Extraction]:
-        if self.jobs == 1 or len(articles) < MIN_ARTICLES_PER_JOB * self.jobs:
-            return [extract(a, self.resources) for a in articles]
-        if self._pool is None:
-            worker = replace(self.resources, districts=None)  # not needed to extract
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, initializer=_init_worker, initargs=(worker,)
-            )
-        chunk = max(1, len(articles) // (self.jobs * 4))
-        return list(self._pool.map(_extract_in_worker, articles, chunksize=chunk))
-
-
-_WORKER_RESOURCES: Resources | None = None
-
-
-def _init_worker(resources: Resources) -> None:
-    global _WORKER_RESOURCES
-    _WORKER_RESOURCES = resources
-
-
-def _extract_in_worker(article: Article) -> Extraction:
-    assert _WORKER_RESOURCES is not None, "the pool's initializer sets the resources"
-    return extract(article, _WORKER_RESOURCES)
 
 
 def _prune(store: Store) -> list[str]:
@@ -508,14 +459,27 @@ def _stale(store: Store) -> bool:
     return store.get_meta("extractor") not in (None, extractor_fingerprint())
 
 
-def _reextract(store: Store, resources: Resources) -> int:
+def _reextract(store: Store, resources: Resources, *, jobs: int) -> int:
     """Re-run extraction on every stored article (the extractor has changed)."""
     articles = store.articles()
-    for article in articles:
-        found = extract(article, resources)
-        store.add_article(article, found.claims, found.reports, found.unresolved)
+    with _extractor(resources, jobs) as extractor:
+        for start in range(0, len(articles), INGEST_BATCH):
+            batch = articles[start : start + INGEST_BATCH]
+            for article, found in zip(batch, extractor.map(batch), strict=True):
+                store.add_article(article, found.claims, found.reports, found.unresolved)
     logger.info("re-read %d stored articles with the current extractor", len(articles))
     return len(articles)
+
+
+def _extractor(resources: Resources, jobs: int) -> Extractor[Article, Extraction]:
+    """Extraction in ``jobs`` processes; here when the online geocoder is asked.
+
+    The geocoder's cache and its rate limit live in this process; the
+    workers need no district polygons.
+    """
+    if resources.online is not None:
+        return Extractor(extract, resources, jobs=1)
+    return Extractor(extract, replace(resources, districts=None), jobs=jobs)
 
 
 def _frames(store: Store, resources: Resources) -> dict[str, Any]:

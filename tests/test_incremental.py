@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import _incremental, pipeline
+from geo import _incremental, _parallel, pipeline
 from geo.pipeline import build
 from geo.store import Store
 
@@ -45,6 +45,14 @@ def _age(folder: Path) -> None:
         os.utime(path, ns=(past, past))
 
 
+def _built(tmp_path: Path, resources, count: int):
+    """Articles 0..count-1, saved a minute ago, and one build of them: (folder, out, result)."""
+    folder, out = tmp_path / "articles", tmp_path / "out"
+    _write(folder, range(count))
+    _age(folder)
+    return folder, out, build([folder], out_dir=out, resources=resources)
+
+
 def _outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix != ".db"}
 
@@ -69,10 +77,7 @@ def counted_reads(monkeypatch):
 
 @pytest.mark.slow
 def test_nothing_new_opens_no_file_and_writes_nothing(resources, tmp_path, counted_reads):
-    folder, out = tmp_path / "articles", tmp_path / "out"
-    _write(folder, range(6))
-    _age(folder)
-    first = build([folder], out_dir=out, resources=resources)
+    folder, out, first = _built(tmp_path, resources, 6)
     assert first.n_new == 6
     before, stamps = _outputs(out), _mtimes(out)
     counted_reads.clear()
@@ -90,10 +95,7 @@ def test_nothing_new_opens_no_file_and_writes_nothing(resources, tmp_path, count
 
 @pytest.mark.slow
 def test_one_more_article_reads_only_that_file(resources, tmp_path, counted_reads):
-    folder, out = tmp_path / "articles", tmp_path / "out"
-    _write(folder, range(6))
-    _age(folder)
-    build([folder], out_dir=out, resources=resources)
+    folder, out, _ = _built(tmp_path, resources, 6)
     counted_reads.clear()
     _write(folder, [6])
     result = build([folder], out_dir=out, resources=resources)
@@ -109,10 +111,7 @@ def test_one_more_article_reads_only_that_file(resources, tmp_path, counted_read
 
 @pytest.mark.slow
 def test_a_deleted_output_or_other_options_are_not_nothing_new(resources, tmp_path):
-    folder, out = tmp_path / "articles", tmp_path / "out"
-    _write(folder, range(3))
-    _age(folder)
-    build([folder], out_dir=out, resources=resources)
+    folder, out, _ = _built(tmp_path, resources, 3)
     (out / "incidents.csv").unlink()
     build([folder], out_dir=out, resources=resources)
     assert (out / "incidents.csv").exists()
@@ -161,10 +160,7 @@ def test_an_unreadable_file_is_reported_each_build_but_not_read_again(
 
 @pytest.mark.slow
 def test_a_build_that_died_before_its_outputs_writes_them_next_time(resources, tmp_path):
-    folder, out = tmp_path / "articles", tmp_path / "out"
-    _write(folder, range(2))
-    _age(folder)
-    build([folder], out_dir=out, resources=resources)
+    folder, out, _ = _built(tmp_path, resources, 2)
     with Store(out / pipeline.STORE_NAME) as store, store.transaction():
         _incremental.mark_outputs(store, None)  # what a build that died half way leaves
     stamp = (out / "incidents.csv").stat().st_mtime_ns
@@ -179,14 +175,14 @@ def test_two_processes_give_the_outputs_of_one(resources, tmp_path, monkeypatch)
     serial = build([folder], out_dir=tmp_path / "one", resources=resources, jobs=1)
     pools = []
 
-    class Recording(pipeline.ProcessPoolExecutor):
+    class Recording(_parallel.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(kwargs.get("max_workers"))
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(_parallel, "ProcessPoolExecutor", Recording)
     monkeypatch.setattr(pipeline, "INGEST_BATCH", 10)  # several batches through one pool
-    monkeypatch.setattr(pipeline, "MIN_ARTICLES_PER_JOB", 2)
+    monkeypatch.setattr(_parallel, "MIN_ARTICLES_PER_JOB", 2)
     parallel = build([folder], out_dir=tmp_path / "two", resources=resources, jobs=2)
     assert pools == [2]
     assert parallel.n_new == serial.n_new == 24
@@ -250,3 +246,17 @@ def test_the_command_line_with_nothing_new_loads_nothing_heavy(boundary_data_dir
     os.utime(data / ADM2_FILENAME)
     assert run()["heavy"]
     assert (out / "incidents.html").stat().st_mtime_ns != stamps["incidents.html"]
+
+
+@pytest.mark.slow
+def test_re_reading_the_store_in_two_processes_gives_the_same_tables(
+    resources, tmp_path, monkeypatch
+):
+    folder, out, first = _built(tmp_path, resources, 20)
+    before = {n: (out / n).read_bytes() for n in ("incidents.csv", "claims.csv", "areas.csv")}
+    with Store(out / pipeline.STORE_NAME) as store, store.transaction():
+        store.set_meta("extractor", "an-older-extractor")
+    monkeypatch.setattr(_parallel, "MIN_ARTICLES_PER_JOB", 2)
+    again = build([folder], out_dir=out, resources=resources, jobs=2)
+    assert (again.reextracted, again.n_new) == (20, 0)
+    assert {n: (out / n).read_bytes() for n in before} == before
