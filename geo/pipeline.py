@@ -388,7 +388,8 @@ def _ingest(
     for path, reason in scan.unreadable.items():
         logger.warning("skipped %s", reason)
         result.skipped.append(str(path))
-    by_path = {_incremental.path_key(p): a for a, p in store.article_paths().items()}
+    keys = _incremental.PathKeys()
+    by_path = {keys(p): a for a, p in store.article_paths().items()}
     outcomes = _read_and_extract(scan.changed, store.article_ids(), resources, jobs=jobs)
     for path, stat, article, found, error in wrap(outcomes, len(scan.changed)):
         if article is None:
@@ -400,7 +401,7 @@ def _ingest(
             result.known += 1
             _incremental.record(store, path, stat, article_id=article.article_id)
             continue
-        old = by_path.get(_incremental.path_key(path))
+        old = by_path.get(keys(path))
         if old is not None and old != article.article_id:
             store.remove_article(old)
             result.replaced.append(old)

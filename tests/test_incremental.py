@@ -260,3 +260,19 @@ def test_re_reading_the_store_in_two_processes_gives_the_same_tables(
     again = build([folder], out_dir=out, resources=resources, jobs=2)
     assert (again.reextracted, again.n_new) == (20, 0)
     assert {n: (out / n).read_bytes() for n in before} == before
+
+
+def test_path_keys_resolve_as_path_resolve_does(tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "linked-folder").symlink_to(real)
+    (tmp_path / "link.txt").symlink_to(real / "a.txt")
+    monkeypatch.chdir(tmp_path)
+    paths = [
+        real / "a.txt", tmp_path / "linked-folder" / "a.txt", tmp_path / "link.txt",
+        Path("real/a.txt"), Path("linked-folder/../real/a.txt"), Path("missing.txt"),
+    ]  # fmt: skip
+    keys = _incremental.PathKeys()
+    assert [keys(p) for p in paths] == [_incremental.path_key(p) for p in paths]
+    assert keys(tmp_path / "link.txt") == str((real / "a.txt").resolve())
