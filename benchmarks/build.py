@@ -2,7 +2,7 @@
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N]
+    python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N] [--code DIR]
 
 For each size it writes that many synthetic articles (``benchmarks/_articles.py``,
 the project's own words), then times, each in a fresh process as a user runs it:
@@ -13,12 +13,14 @@ the project's own words), then times, each in a fresh process as a user runs it:
 
 and prints, per run, the wall and CPU time, the peak resident memory of the process
 (``resource.getrusage``), and where the time went by stage.  ``--large`` adds
-10,000 articles.  It asserts nothing: the tests prove equality, this prints figures.
+10,000 articles; ``--code DIR`` measures another checkout (an older commit,
+say) on the same articles.  It asserts nothing: the tests prove equality, this prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The parent needs only the article generator; each child imports geo from --code.
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 #: Sizes measured by default; ``--large`` adds 10,000.
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="incidentmap-bench-") as tmp:
         for size in sizes:
-            rows.extend(_measure_size(Path(tmp) / str(size), size, jobs=args.jobs))
+            rows.extend(_measure_size(Path(tmp) / str(size), size, jobs=args.jobs, code=args.code))
     _print_table(rows)
     return 0
 
@@ -66,21 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--jobs", type=int, default=None, help="passed to the build (default: the machine's cores)"
     )
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, metavar="DIR",
+        help="the checkout whose geo package is measured (default: this one), to compare",
+    )  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--articles", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     return parser
 
 
-def _measure_size(folder: Path, size: int, *, jobs: int | None) -> list[dict[str, Any]]:
+def _measure_size(folder: Path, size: int, *, jobs: int | None, code: Path) -> list[dict[str, Any]]:
     from _articles import one_more, write_articles
 
     articles, out = folder / "articles", folder / "maps"
     _arrived_earlier(write_articles(articles, size))
-    rows = [_run(f"fresh {size:,}", articles, out, jobs)]
-    rows.append(_run(f"no-op {size:,}", articles, out, jobs))
+    rows = [_run(f"fresh {size:,}", articles, out, jobs, code)]
+    rows.append(_run(f"no-op {size:,}", articles, out, jobs, code))
     _arrived_earlier([one_more(articles)])
-    rows.append(_run(f"add 1 to {size:,}", articles, out, jobs))
+    rows.append(_run(f"add 1 to {size:,}", articles, out, jobs, code))
     return rows
 
 
@@ -95,11 +101,11 @@ def _arrived_earlier(paths: list[Path]) -> None:
         os.utime(path, ns=(past, past))
 
 
-def _run(label: str, articles: Path, out: Path, jobs: int | None) -> dict[str, Any]:
+def _run(label: str, articles: Path, out: Path, jobs: int | None, code: Path) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", "--articles", str(articles), "--out", str(out)]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(code.resolve())}
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - started
@@ -120,11 +126,11 @@ def _child(args: argparse.Namespace) -> int:
     for name in (*STAGES, "build"):
         setattr(pipeline, name, _timed(getattr(pipeline, name), name, stages))
     # As the command line does: resources are loaded by the build, only when it has work.
+    # (A checkout from before --jobs measures without it.)
+    takes_jobs = "jobs" in inspect.signature(pipeline.build).parameters
+    kwargs = {"jobs": args.jobs or os.cpu_count() or 1} if takes_jobs else {}
     result = pipeline.build(
-        [args.articles],
-        out_dir=args.out,
-        map_options=pipeline.MapOptions(tiles=False),
-        jobs=args.jobs or os.cpu_count() or 1,
+        [args.articles], out_dir=args.out, map_options=pipeline.MapOptions(tiles=False), **kwargs
     )
     total = time.perf_counter() - started
     stages[WRITING] = stages.pop("build") - sum(stages.get(n, 0.0) for n in STAGES)

@@ -9,7 +9,7 @@ order.  A batch too small to repay a pool is extracted in this process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
@@ -43,10 +43,15 @@ class Extractor(Generic[Item, Result]):
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def map(self, items: Sequence[Item]) -> list[Result]:
-        """Return ``function(item, resources)`` for every item, in order."""
+    def map(self, items: Sequence[Item]) -> Iterator[Result]:
+        """Yield ``function(item, resources)`` for every item, in order.
+
+        With a pool every item is submitted at once and the results are
+        yielded as they come, so the caller stores one while the workers
+        extract the next.
+        """
         if self.jobs == 1 or len(items) < MIN_ARTICLES_PER_JOB * self.jobs:
-            return [self.function(item, self.resources) for item in items]
+            return (self.function(item, self.resources) for item in items)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
@@ -54,7 +59,7 @@ class Extractor(Generic[Item, Result]):
                 initargs=(self.function, self.resources),
             )
         chunk = max(1, len(items) // (self.jobs * 4))
-        return list(self._pool.map(_in_worker, items, chunksize=chunk))
+        return self._pool.map(_in_worker, items, chunksize=chunk)
 
 
 _WORKER: tuple[Callable[[Any, Any], Any], Any] | None = None

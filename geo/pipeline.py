@@ -442,9 +442,11 @@ def _read_and_extract(
                 if article is not None and article.article_id not in seen:
                     seen.add(article.article_id)
                     new.append(article)
-            found = dict(zip([id(a) for a in new], extractor.map(new), strict=True))
+            results = extractor.map(new)
+            fresh = {id(a) for a in new}
             for path, stat, article, error in batch:
-                yield path, stat, article, found.get(id(article)), error
+                found = next(results) if id(article) in fresh else None
+                yield path, stat, article, found, error
 
 
 def _prune(store: Store) -> list[str]:
