@@ -50,7 +50,8 @@ def describe_changes(
     old_claims, new_claims = list(old_claims), list(new_claims)
     old_by_id = {r["incident_id"]: r for r in old_incidents}
     matches, added = _match(old_by_id, new_incidents)
-    retracted = [r for i, r in old_by_id.items() if i not in {o for o, _ in matches.values()}]
+    kept = {old_id for old_id, _ in matches.values()}
+    retracted = [r for i, r in old_by_id.items() if i not in kept]
     revised = []
     for new_id, (old_id, new_row) in sorted(matches.items()):
         old_row = old_by_id[old_id]
@@ -129,24 +130,28 @@ def summary_lines(changes: Mapping[str, Any], *, limit: int = 12) -> list[str]:
 def _match(
     old_by_id: Mapping[str, Row], new_incidents: Sequence[Row]
 ) -> tuple[dict[str, tuple[str, Row]], list[Row]]:
+    """Pair new incidents with old ones: same id, else the same place within a day.
+
+    A new incident whose id is unknown takes the first unused old incident
+    (by id) at its place within a day.  The old incidents are indexed by
+    (place, date), so each look-up reads three entries: linear in incidents.
+    """
     matches: dict[str, tuple[str, Row]] = {}
     added = []
-    used: set[str] = set()
-    for row in sorted(new_incidents, key=lambda r: r["incident_id"]):
+    new_sorted = sorted(new_incidents, key=lambda r: r["incident_id"])
+    for row in new_sorted:
         if row["incident_id"] in old_by_id:
             matches[row["incident_id"]] = (row["incident_id"], row)
-            used.add(row["incident_id"])
-    for row in sorted(new_incidents, key=lambda r: r["incident_id"]):
+    used = set(matches)
+    by_place_day: dict[tuple[Any, dt.date | None], list[str]] = defaultdict(list)
+    for old_id in sorted(old_by_id):
+        if old_id not in used:
+            old = old_by_id[old_id]
+            by_place_day[(old["place"], _day(old))].append(old_id)
+    for row in new_sorted:
         if row["incident_id"] in matches:
             continue
-        twin = next(
-            (
-                i
-                for i, old in sorted(old_by_id.items())
-                if i not in used and old["place"] == row["place"] and _near(old, row)
-            ),
-            None,
-        )
+        twin = _first_unused(by_place_day, row, used)
         if twin is None:
             added.append(row)
         else:
@@ -155,11 +160,24 @@ def _match(
     return matches, added
 
 
-def _near(a: Row, b: Row) -> bool:
-    da, db = a.get("event_date") or "", b.get("event_date") or ""
-    if not da or not db:
-        return not da and not db
-    return abs((dt.date.fromisoformat(da) - dt.date.fromisoformat(db)).days) <= 1
+def _first_unused(
+    by_place_day: Mapping[tuple[Any, dt.date | None], list[str]], row: Row, used: set[str]
+) -> str | None:
+    """The lowest unused old id at the row's place within a day of its date (undated: undated)."""
+    day = _day(row)
+    days = [None] if day is None else [day + dt.timedelta(days=d) for d in (-1, 0, 1)]
+    candidates = (
+        old_id
+        for d in days
+        for old_id in by_place_day.get((row["place"], d), ())
+        if old_id not in used
+    )
+    return min(candidates, default=None)
+
+
+def _day(row: Row) -> dt.date | None:
+    text = row.get("event_date") or ""
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _sources(row: Row) -> list[str]:

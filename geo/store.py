@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from geo import _sqlite
 from geo._sqlite import (
@@ -88,6 +88,14 @@ CREATE TABLE IF NOT EXISTS unresolved (
 CREATE TABLE IF NOT EXISTS incidents (
     incident_id TEXT PRIMARY KEY, body TEXT NOT NULL
 );
+-- issue 10 (incremental builds): what each input file was when last read, so an
+-- unchanged file is skipped on its size and mtime before it is opened.  A file
+-- that could not be read keeps its reason (article_id NULL) and is not retried
+-- until it changes.
+CREATE TABLE IF NOT EXISTS file_stats (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    article_id TEXT REFERENCES articles(article_id) ON DELETE CASCADE, error TEXT
+);
 CREATE TABLE IF NOT EXISTS geocode_cache (
     query TEXT PRIMARY KEY, provider TEXT NOT NULL, answer TEXT, reason TEXT,
     asked_at TEXT NOT NULL
@@ -98,6 +106,15 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 #: Tables every store of version 1 or later has; a database without them is not a store.
 _CORE_TABLES = frozenset({"meta", "articles", "claims"})
+
+
+class FileStat(NamedTuple):
+    """An input file as last read: size and mtime, and its article id or why it was skipped."""
+
+    size: int
+    mtime_ns: int
+    article_id: str | None
+    error: str | None = None
 
 
 def open_store(path: str | Path, *, rebuild: bool = False, timeout: float | None = None) -> Store:
@@ -315,6 +332,7 @@ class Store:
         """Forget everything (``--rebuild``)."""
         self._conn.execute("DELETE FROM articles")
         self._conn.execute("DELETE FROM incidents")
+        self._conn.execute("DELETE FROM file_stats")
 
     def articles(self) -> list[Article]:
         """Return every stored article, by id."""
@@ -388,6 +406,26 @@ class Store:
         """Return the incident table of the last build."""
         rows = self._conn.execute("SELECT body FROM incidents ORDER BY incident_id")
         return [json.loads(r[0]) for r in rows]
+
+    # ------------------------------------------- file stats (issue 10: incremental builds)
+
+    def file_stats(self) -> dict[str, FileStat]:
+        """Return what each input file was when last read, by resolved path."""
+        rows = self._conn.execute("SELECT path, size, mtime_ns, article_id, error FROM file_stats")
+        return {r[0]: FileStat(*r[1:]) for r in rows}
+
+    def set_file_stat(self, path: str, stat: FileStat) -> None:
+        """Record what a file was when read: its article, or why it could not be read."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?)",
+            (path, stat.size, stat.mtime_ns, stat.article_id, stat.error),
+        )
+
+    def counts(self) -> tuple[int, int]:
+        """Return the number of stored incidents and claims (for a build that changed nothing)."""
+        incidents = self._conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        claims = self._conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        return incidents, claims
 
     # --------------------------------------------------------- geocode cache
 

@@ -1,3 +1,5 @@
+import pytest
+
 from geo.changes import describe_changes, has_changes, summary_lines
 
 
@@ -79,3 +81,68 @@ def test_nothing_read_and_nothing_moved_is_no_change():
         new_articles=[],
     )  # fmt: skip
     assert not has_changes(changes)
+
+
+def _pairwise_match(old_incidents, new_incidents):
+    """Incident matching as first written: every unmatched new row against every old one."""
+    import datetime as dt
+
+    def near(a, b):
+        da, db = a.get("event_date") or "", b.get("event_date") or ""
+        if not da or not db:
+            return not da and not db
+        return abs((dt.date.fromisoformat(da) - dt.date.fromisoformat(db)).days) <= 1
+
+    old_by_id = {r["incident_id"]: r for r in old_incidents}
+    new_sorted = sorted(new_incidents, key=lambda r: r["incident_id"])
+    matches = {
+        r["incident_id"]: r["incident_id"] for r in new_sorted if r["incident_id"] in old_by_id
+    }
+    used = set(matches)
+    added = []
+    for row in new_sorted:
+        if row["incident_id"] in matches:
+            continue
+        twin = next(
+            (
+                i
+                for i, old in sorted(old_by_id.items())
+                if i not in used and old["place"] == row["place"] and near(old, row)
+            ),
+            None,
+        )
+        if twin is None:
+            added.append(row["incident_id"])
+        else:
+            matches[row["incident_id"]] = twin
+            used.add(twin)
+    retracted = sorted(set(old_by_id) - used)
+    return added, retracted
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_indexed_matching_equals_the_pairwise_rule(seed):
+    import random
+
+    rng = random.Random(seed)
+
+    def rows(prefix, n):
+        return [
+            incident(
+                f"I{rng.randint(0, 30):02d}{prefix}" if rng.random() < 0.7 else f"I{k:02d}",
+                rng.choice(["Quetta", "Kalat", "Tump"]),
+                rng.choice(["", None, "2026-01-29", "2026-01-30", "2026-01-31", "2026-02-02"]),
+                ["a"],
+                injured=rng.randint(0, 2),
+            )
+            for k in range(n)
+        ]
+
+    old = list({r["incident_id"]: r for r in rows("o", rng.randint(0, 25))}.values())
+    new = list({r["incident_id"]: r for r in rows("n", rng.randint(0, 25))}.values())
+    changes = describe_changes(
+        old_incidents=old, new_incidents=new, old_claims=[], new_claims=[], new_articles=[]
+    )
+    added, retracted = _pairwise_match(old, new)
+    assert [r["incident_id"] for r in changes["incidents_added"]] == added
+    assert sorted(r["incident_id"] for r in changes["incidents_retracted"]) == retracted

@@ -396,3 +396,10 @@ def test_fetch_refuses_a_tampered_cache_file_naming_both_hashes(env, capsys):
 def test_fetch_unknown_layer_names_the_known_ones(env, capsys):
     assert main(["fetch-boundaries", "adm7"]) == 1
     assert "unknown boundary layer(s) adm7; expected one of adm1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "message"), [("0", "1 or more"), ("two", "whole number")])
+def test_build_jobs_must_be_a_whole_number_of_processes(value, message, capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "--jobs", value])
+    assert message in capsys.readouterr().err

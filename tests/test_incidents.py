@@ -290,3 +290,86 @@ def test_assign_incidents_sets_the_owner():
     expected = incident_id(QUETTA, JAN[31])
     assert [c.incident_id for c in owned] == [expected, expected, ""]
     assert [c.claim_id for c in owned] == ["C1", "C2", "C3"]
+
+
+# --- the indexed merge equals the pairwise rule -----------------------------------------
+
+QUETTA_EAST = _town("gn:9", "Quetta East", "Quetta", 30.18, 67.0)  # shares Quetta's point
+KALAT_DISTRICT = Place(
+    "district:kalat", "Kalat", "district", 29.03, 66.59, "PK", "Balochistan", "Kalat", 0, 3
+)
+_PLACES = (QUETTA, QUETTA_EAST, MASTUNG, KALAT, MASTUNG_DISTRICT, KALAT_DISTRICT, SARYAB)
+
+
+def _pairwise_merge(reports):
+    """The merge rule as first written: every report against every cluster (quadratic)."""
+    from geo.incidents import _incident, _near_in_time, _report_order
+
+    reports = sorted(reports, key=_report_order)
+    clusters: list[list[Report]] = []
+
+    def add(report):
+        for cluster in clusters:
+            if cluster[0].place.place_id == report.place.place_id and _near_in_time(
+                cluster, report
+            ):
+                cluster.append(report)
+                return
+        clusters.append([report])
+
+    def host(report):
+        place = report.place
+        if place.kind == "town":
+            hosts = [c for c in clusters if c[0].place.place_id == place.place_id]
+        elif place.kind == "district":
+            hosts = [
+                c
+                for c in clusters
+                if c[0].place.kind == "town" and c[0].place.admin2 == place.admin2
+            ]
+        else:
+            point = (place.latitude, place.longitude)
+            hosts = [
+                c
+                for c in clusters
+                if c[0].place.kind == "town"
+                and (c[0].place.latitude, c[0].place.longitude) == point
+            ]
+        if report.event_date is not None:
+            hosts = [c for c in hosts if _near_in_time(c, report)]
+        return hosts[0] if len(hosts) == 1 else None
+
+    for report in reports:
+        if report.event_date is not None and report.place.kind == "town":
+            add(report)
+    for report in reports:
+        if report.event_date is None or report.place.kind != "town":
+            target = host(report)
+            if target is not None:
+                target.append(report)
+            else:
+                add(report)
+    return sorted((_incident(c) for c in clusters), key=lambda i: i.incident_id)
+
+
+def _random_reports(rng, n: int) -> list[Report]:
+    reports = []
+    for number in range(n):
+        place = rng.choice(_PLACES)
+        roll = rng.random()
+        date = None if roll < 0.15 else JAN[26] + dt.timedelta(days=rng.randint(0, 12))
+        end = None
+        if date is not None and rng.random() < 0.15:
+            # Mostly short ranges, now and then a long misread one (indexed apart).
+            end = date + dt.timedelta(days=rng.choice((1, 2, 90)))
+        reports.append(_report(place, date, f"a{number:03d}", claims=(f"C{number}",), date_end=end))
+    return reports
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_indexed_merge_equals_the_pairwise_rule(seed):
+    import random
+
+    rng = random.Random(seed)
+    reports = _random_reports(rng, rng.randint(1, 40))
+    assert merge_reports(reports) == _pairwise_merge(reports)

@@ -1,0 +1,197 @@
+"""How a build's cost follows the work: fresh, one more article, nothing new.
+
+Usage::
+
+    python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N] [--code DIR]
+
+For each size it writes that many synthetic articles (``benchmarks/_articles.py``,
+the project's own words), then times, each in a fresh process as a user runs it:
+
+* a fresh build (empty store);
+* a no-op build (nothing new);
+* adding one article to the store.
+
+and prints, per run, the wall and CPU time, the peak resident memory of the process
+(``resource.getrusage``), and where the time went by stage.  ``--large`` adds
+10,000 articles; ``--code DIR`` measures another checkout (an older commit,
+say) on the same articles.  It asserts nothing: the tests prove equality, this prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+# The parent needs only the article generator; each child imports geo from --code.
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+#: Sizes measured by default; ``--large`` adds 10,000.
+DEFAULT_SIZES = (10, 100, 1000)
+LARGE_SIZE = 10_000
+#: Pipeline steps timed separately, in the order a build runs them.
+STAGES = ("load_resources", "_reextract", "_ingest", "_frames", "describe_changes")
+#: The rest of a build: the map, the exports and the static image (geo.exports, geo.static).
+WRITING = "writing"
+#: A build with nothing new: comparing the files with the store, and nothing else.
+CHECK = "check"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with ``--child``, one timed build)."""
+    args = _parser().parse_args(argv)
+    if args.child:
+        return _child(args)
+    sizes = list(args.sizes) + ([LARGE_SIZE] if args.large else [])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="incidentmap-bench-") as tmp:
+        for size in sizes:
+            rows.extend(_measure_size(Path(tmp) / str(size), size, jobs=args.jobs, code=args.code))
+    _print_table(rows)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=DEFAULT_SIZES)
+    parser.add_argument("--large", action="store_true", help=f"also {LARGE_SIZE:,} articles")
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="passed to the build (default: the machine's cores)"
+    )
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, metavar="DIR",
+        help="the checkout whose geo package is measured (default: this one), to compare",
+    )  # fmt: skip
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--articles", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    return parser
+
+
+def _measure_size(folder: Path, size: int, *, jobs: int | None, code: Path) -> list[dict[str, Any]]:
+    from _articles import one_more, write_articles
+
+    articles, out = folder / "articles", folder / "maps"
+    _arrived_earlier(write_articles(articles, size))
+    rows = [_run(f"fresh {size:,}", articles, out, jobs, code)]
+    rows.append(_run(f"no-op {size:,}", articles, out, jobs, code))
+    _arrived_earlier([one_more(articles)])
+    rows.append(_run(f"add 1 to {size:,}", articles, out, jobs, code))
+    return rows
+
+
+def _arrived_earlier(paths: list[Path]) -> None:
+    """Date files a minute back, as articles saved before the build starts.
+
+    A file modified in the seconds before it is read is read again by the
+    next build (it could still change unseen); real articles arrive earlier.
+    """
+    past = time.time_ns() - 60 * 10**9
+    for path in paths:
+        os.utime(path, ns=(past, past))
+
+
+def _run(label: str, articles: Path, out: Path, jobs: int | None, code: Path) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", "--articles", str(articles), "--out", str(out)]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{label}: the build failed:\n{done.stderr}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report.update(label=label, wall=wall)
+    print(f"{label}: {wall:.2f} s", file=sys.stderr)
+    return report
+
+
+def _child(args: argparse.Namespace) -> int:
+    """One build in this process, with its stages timed."""
+    started = time.perf_counter()
+    from geo import pipeline
+
+    stages: dict[str, float] = {"imports": time.perf_counter() - started}
+    for name in (*STAGES, "build"):
+        setattr(pipeline, name, _timed(getattr(pipeline, name), name, stages))
+    # As the command line does: resources are loaded by the build, only when it has work.
+    # (A checkout from before --jobs measures without it.)
+    takes_jobs = "jobs" in inspect.signature(pipeline.build).parameters
+    kwargs = {"jobs": args.jobs or os.cpu_count() or 1} if takes_jobs else {}
+    result = pipeline.build(
+        [args.articles], out_dir=args.out, map_options=pipeline.MapOptions(tiles=False), **kwargs
+    )
+    total = time.perf_counter() - started
+    stages[WRITING] = stages.pop("build") - sum(stages.get(n, 0.0) for n in STAGES)
+    if "_ingest" not in stages:  # nothing new: the build only checked, and wrote nothing
+        stages[CHECK] = stages.pop(WRITING)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the --jobs pool
+    print(
+        json.dumps(
+            {
+                "total": total,
+                "cpu": usage.ru_utime + usage.ru_stime + workers.ru_utime + workers.ru_stime,
+                "peak_mib": max(usage.ru_maxrss, workers.ru_maxrss) / 1024,  # kB on Linux
+                "stages": stages,
+                "n_new": result.n_new,
+                "n_incidents": result.n_incidents,
+            }
+        )
+    )
+    return 0
+
+
+def _timed(function: Callable[..., Any], name: str, into: dict[str, float]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            into[name] = into.get(name, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    columns = ["imports", CHECK, *STAGES, WRITING]
+    short = {
+        "load_resources": "resources", "_reextract": "re-read", "_ingest": "ingest",
+        "_frames": "merge", "describe_changes": "changes",
+    }  # fmt: skip
+    head = ["run", "wall s", "cpu s", "peak MiB", "new", "incidents"]
+    head += [short.get(c, c) for c in columns]
+    lines = [head]
+    for row in rows:
+        stages = row["stages"]
+        lines.append(
+            [
+                row["label"],
+                f"{row['wall']:.2f}",
+                f"{row['cpu']:.2f}",
+                f"{row['peak_mib']:.0f}",
+                str(row["n_new"]),
+                str(row["n_incidents"]),
+                *(f"{stages[c]:.2f}" if c in stages else "-" for c in columns),
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for number, line in enumerate(lines):
+        print("  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)))
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

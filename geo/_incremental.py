@@ -1,0 +1,212 @@
+"""What a build may skip: input files unchanged since they were read, or the whole build.
+
+Re-runs after new articles arrive are the common case, so a build's cost
+should follow the new work.  Two checks make it so:
+
+* each input file is compared with what the store recorded when it was last
+  read (size and modification time, :class:`~geo.store.FileStat`); a file
+  that matches is not opened, let alone hashed or extracted again;
+* when every file matches, the extractor is the same, and the outputs were
+  written completely by a build with the same code and options
+  (:func:`outputs_key`), there is nothing to do: the build returns without
+  merging or writing anything, so every output keeps its bytes.
+
+A file modified within :data:`RACY_NS` of being read may change again
+within the same clock tick without its size or mtime moving; its stat is
+stored as unknown, so the next build reads it once more (git's "racily
+clean" rule).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from stat import S_ISLNK
+from typing import Any, Literal
+
+from geo import __version__
+from geo.store import FileStat, Store
+
+#: A file whose mtime is this close to the moment it was read is read again next time.
+RACY_NS = 2_000_000_000
+#: Environment variables that decide which boundary file a build finds (geo.districts).
+BOUNDARY_ENV = ("INCIDENTMAP_DATA", "INCIDENTMAP_CACHE")
+#: Where the store says which outputs the last complete build wrote, and with what.
+OUTPUTS_META = "outputs"
+
+Status = Literal["unchanged", "unreadable", "changed"]
+
+
+@dataclass
+class Scan:
+    """Input files sorted by what the store knows of them."""
+
+    unchanged: int = 0
+    #: Files that could not be read last time and have not changed since: path -> reason.
+    unreadable: dict[Path, str] = field(default_factory=dict)
+    #: Files to read: new, changed, or not recorded; with their stat (None: stat failed).
+    changed: list[tuple[Path, os.stat_result | None]] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when no file needs reading."""
+        return not self.changed
+
+
+def path_key(path: str | Path) -> str:
+    """The key a file is known by in the store: its resolved path."""
+    return str(Path(path).resolve())
+
+
+class PathKeys:
+    """:func:`path_key` for many files, resolving each folder once.
+
+    ``Path.resolve`` walks every component of a path; for thousands of files
+    in a few folders it costs more than the rest of a build with nothing new.
+    A file that is itself a symbolic link is resolved in full.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str | Path, *, is_link: bool | None = None) -> str:
+        """Return the resolved path; ``is_link`` when the caller already knows."""
+        path = Path(path)
+        if is_link is None:
+            is_link = path.is_symlink()
+        if is_link or path.name in ("", ".", ".."):
+            return path_key(path)
+        folder = str(path.parent)
+        resolved = self._folders.get(folder)
+        if resolved is None:
+            resolved = self._folders[folder] = path_key(path.parent)
+        return os.path.join(resolved, path.name)
+
+
+def scan(store: Store, files: Iterable[Path]) -> Scan:
+    """Stat every file and compare it with what the store recorded when it was read."""
+    recorded = store.file_stats()
+    known = store.article_ids()
+    keys = PathKeys()
+    result = Scan()
+    for path in files:
+        try:
+            stat = os.lstat(path)
+            link = S_ISLNK(stat.st_mode)
+            if link:
+                stat = os.stat(path)
+        except OSError:
+            result.changed.append((path, None))  # reading it will say why
+            continue
+        old = recorded.get(keys(path, is_link=link))
+        if old is None or (old.size, old.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            result.changed.append((path, stat))
+        elif old.error is not None:
+            result.unreadable[path] = old.error
+        elif old.article_id in known:
+            result.unchanged += 1
+        else:
+            result.changed.append((path, stat))
+    return result
+
+
+def record(
+    store: Store,
+    path: Path,
+    stat: os.stat_result | None,
+    *,
+    article_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Remember what a file was when read (nothing when it could not even be stat'ed)."""
+    if stat is None:
+        return
+    racy = time.time_ns() - stat.st_mtime_ns < RACY_NS
+    mtime = -1 if racy else stat.st_mtime_ns
+    store.set_file_stat(path_key(path), FileStat(stat.st_size, mtime, article_id, error))
+
+
+def outputs_key(settings: Iterable[object]) -> str:
+    """A hash of what the outputs depend on besides the store: code, tables, settings."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    data = package.parent / "data"
+    code = sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    tables = sorted(p for p in data.glob("*") if p.is_file())
+    for path in code + tables:
+        digest.update(str(path.relative_to(path.parents[1])).encode())
+        digest.update(path.read_bytes())
+    for setting in settings:
+        digest.update(repr(setting).encode())
+    return digest.hexdigest()[:24]
+
+
+def written_outputs(
+    store: Store, key: str, *, boundaries: str | None
+) -> tuple[dict[str, Path], str] | None:
+    """The outputs of the last complete build with this key, if all are still there.
+
+    Returns them with the boundary note of that build.  ``boundaries`` is
+    the note of the loaded polygons; None means they are not loaded yet (the
+    command line checks before loading anything): then the last build must
+    have read a polygon file that is still as it was, found the same way.
+    """
+    text = store.get_meta(OUTPUTS_META)
+    if not text:
+        return None
+    last = json.loads(text)
+    if last.get("key") != key:
+        return None
+    if boundaries is not None and last["boundaries"] != boundaries:
+        return None
+    if boundaries is None and (last["boundary_file"] is None or last["env"] != _search_env()):
+        return None
+    if (
+        last["boundary_file"] is not None
+        and _stat_of(last["boundary_file"][0]) != last["boundary_file"]
+    ):
+        return None
+    outputs = {name: Path(path) for name, path in last["files"]}
+    if not all(path.exists() for path in outputs.values()):
+        return None
+    return outputs, last["boundaries"]
+
+
+def mark_outputs(
+    store: Store,
+    key: str | None,
+    outputs: Mapping[str, Path] | None = None,
+    *,
+    boundaries: str = "",
+    boundary_file: Path | None = None,
+) -> None:
+    """Record a complete set of outputs (or, with ``key=None``, that they are out of date)."""
+    if key is None:
+        store.set_meta(OUTPUTS_META, "")
+        return
+    last = {
+        "key": key,
+        "files": [[name, str(path)] for name, path in (outputs or {}).items()],
+        "boundaries": boundaries,
+        "boundary_file": None if boundary_file is None else _stat_of(str(boundary_file)),
+        "env": _search_env(),
+    }
+    store.set_meta(OUTPUTS_META, json.dumps(last, sort_keys=True))
+
+
+def _stat_of(path: str) -> list[Any] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [path, stat.st_size, stat.st_mtime_ns]
+
+
+def _search_env() -> dict[str, str]:
+    """The variables that decide where the polygons are found."""
+    return {name: os.environ.get(name, "") for name in BOUNDARY_ENV}
