@@ -14,6 +14,7 @@ into place, with a fixed timestamp, so the same model gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -60,6 +61,10 @@ def write_geopackage(path: str | os.PathLike[str], model: Model) -> Path:
             _layer(tmp, "claims", model.claims, CLAIM_COLUMNS, None)
             _layer(tmp, "districts", model.districts, DISTRICT_COLUMNS, "MultiPolygon")
             _layer(tmp, "areas", model.areas, AREA_COLUMNS, None)
+        except pyogrio.errors.DataSourceError as exc:
+            raise _as_os_error(exc, target) from exc
+        except pyogrio.errors.FeatureError as exc:
+            raise _as_os_error(exc, target) from exc
         finally:
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
         _styles(tmp, model)
@@ -67,6 +72,13 @@ def write_geopackage(path: str | os.PathLike[str], model: Model) -> Path:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     return target
+
+
+def _as_os_error(exc: Exception, target: Path) -> Exception:
+    """GDAL's "database or disk is full" is the disk's error: say it as an OSError."""
+    if "full" in str(exc).casefold():
+        return OSError(errno.ENOSPC, "No space left on device", str(target))
+    return exc
 
 
 def _field(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray | None]:

@@ -161,9 +161,13 @@ def test_build_on_a_fresh_machine_uses_the_shipped_districts(articles, tmp_path,
     assert {p: r["admin2"] for p, r in rows.items()} == {"Kalat": "Kalat", "Kharan": "Kharan"}
     assert not any("gazetteer table" in r["notes"] for r in rows.values())
     page = (out / "incidents.html").read_text(encoding="utf-8")
-    assert "Fatalities by district" in page
-    assert re.search(r'"fill":\s*"#[0-9a-fA-F]{6}"', page)  # a shaded district
-    assert not env.exists()  # nothing downloaded, no cache made
+    assert "Killed by district" in page  # the choropleth's legend
+    # The choropleth's totals: the districts with incidents, and a toll to shade by.
+    shaded = {r["admin2"]: r for r in _csv_rows(out / "districts.csv")}
+    assert {"Kalat", "Kharan"} <= set(shaded)
+    assert any(shaded[d]["killed_best"] for d in ("Kalat", "Kharan"))
+    # Nothing downloaded: the cache holds at most the built gazetteer.
+    assert not env.exists() or [p.name for p in env.iterdir()] == ["gazetteer"]
 
 
 def _csv_rows(path):

@@ -342,7 +342,8 @@ def _pairwise_merge(reports):
     for report in reports:
         if report.event_date is not None and report.place.kind == "town":
             add(report)
-    for report in reports:
+    # Towns before districts, as the merge does.
+    for report in sorted(reports, key=lambda r: r.place.kind == "district"):
         if report.event_date is None or report.place.kind != "town":
             target = host(report)
             if target is not None:
