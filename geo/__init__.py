@@ -36,7 +36,7 @@ _EXPORTS = {
     "render_map": "geo.webmap",
     "write_map": "geo.webmap",
     "write_fragment": "geo.webmap",
-    "MapOptions": "geo.exports",
+    "MapOptions": "geo.options",
     "write_outputs": "geo.exports",
     "write_static_map": "geo.static",
     "Region": "geo.region",

@@ -27,7 +27,6 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +36,7 @@ from geo._faults import checkpoint
 from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
 from geo.columns import typed_column
 from geo.model import Model, require_columns
+from geo.options import MapOptions
 from geo.schema import (
     AREA_COLUMNS,
     CLAIM_COLUMNS,
@@ -78,21 +78,6 @@ OUTPUT_NAMES: tuple[str, ...] = (
 FRAGMENT_NAME = "incidents_fragment.html"
 #: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class MapOptions:
-    """How the HTML map is written.
-
-    ``self_contained`` (the default) inlines Leaflet so the page opens with
-    no network at all; ``False`` (``--cdn``) links it from its CDN.
-    ``tiles=False`` (``--no-tiles``) draws no basemap; ``fragment`` also
-    writes :data:`FRAGMENT_NAME`.
-    """
-
-    tiles: bool = True
-    self_contained: bool = True
-    fragment: bool = False
 
 
 def write_outputs(

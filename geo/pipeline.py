@@ -18,10 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import geopandas as gpd
 
 from geo import __version__, _incremental
 from geo._faults import checkpoint
@@ -29,20 +27,23 @@ from geo._parallel import Extractor
 from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, read_article
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
-from geo.claims import build_claims_and_reports
-from geo.districts import find_boundary_file, load_districts, read_district_table
-from geo.exports import MapOptions, write_outputs
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
-from geo.geocode import OnlineGeocoder, StoreCache
 from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
-from geo.mentions import extract_mentions
-from geo.model import Model, aggregate
+from geo.options import MapOptions
 from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
 from geo.store import SCHEMA_VERSION, Store, open_store
-from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
+
+# geopandas, the map libraries and the extractors take most of a second to
+# import: they are imported where used, so a build with nothing new starts and
+# ends at once.
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geo.geocode import OnlineGeocoder
+    from geo.model import Model
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,8 @@ def load_resources(
     or the user's own copy in ``data_dir`` or ``$INCIDENTMAP_DATA``; so a
     fresh machine with no network draws districts.
     """
+    from geo.districts import find_boundary_file, load_districts
+
     path = find_boundary_file(data_dir=data_dir)
     if is_shipped(path):
         note = f"district polygons: geoBoundaries PAK ADM2 2019, shipped ({path}, sha256 checked)"
@@ -167,6 +170,9 @@ class Extraction:
 
 def extract(article: Article, resources: Resources) -> Extraction:
     """Run the pure stages on one article: mentions, then claims and reports."""
+    from geo.claims import build_claims_and_reports
+    from geo.mentions import extract_mentions
+
     mentions = extract_mentions(
         article,
         gazetteer=resources.gazetteer,
@@ -249,9 +255,10 @@ def build(
     store_file = Path(store_path) if store_path else out / STORE_NAME
     # Nothing to read and nothing stored: say what was found, write nothing.  (An
     # emptied folder over a filled store is a re-run: --prune retracts its articles.)
-    # any() stops at the first readable file: a normal build reads one file twice.
-    if not any(_why_unreadable(path) is None for path in files) and (
-        rebuild or not _stores_articles(store_file)
+    # The store is asked first, so a re-run opens no article file here; any()
+    # stops at the first readable file.
+    if (rebuild or not _stores_articles(store_file)) and not any(
+        _why_unreadable(path) is None for path in files
     ):
         raise NoReadableArticleError(_nothing_readable(paths, files))
     map_options = map_options or MapOptions()
@@ -270,6 +277,8 @@ def build(
     with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
         with store.transaction():
             if online:
+                from geo.geocode import OnlineGeocoder, StoreCache
+
                 url = urlsplit(nominatim)
                 geocoder = OnlineGeocoder(
                     cache=StoreCache(store),
@@ -404,6 +413,8 @@ def _write_outputs(
     folder: Path, model: Model, resources: Resources, map_options: MapOptions
 ) -> dict[str, Path]:
     """Write every output file into ``folder``; return ``{file name: path}``."""
+    from geo.exports import write_outputs
+
     return write_outputs(
         folder, model, options=map_options, title=f"Attacks in {resources.region.label}"
     )
@@ -580,6 +591,10 @@ def _extractor(resources: Resources, jobs: int) -> Extractor[Article, Extraction
 
 def _frames(store: Store, resources: Resources) -> Model:
     """Merge everything the store holds into the export tables, then the model."""
+    from geo.districts import read_district_table
+    from geo.model import aggregate
+    from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
+
     articles = store.articles()
     incidents = merge_reports(store.reports())
     claims = assign_incidents(store.claims(), incidents)

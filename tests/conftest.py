@@ -14,6 +14,7 @@ CI runs everything.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -111,3 +112,17 @@ def local_server(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_geo_logging():
+    """The CLI's main() configures the "geo" logger; put it back for the tests that follow.
+
+    Without this, a test that runs ``main(["-q", ...])`` in-process silences
+    the warnings later tests look for.
+    """
+    logger = logging.getLogger("geo")
+    handlers, level = logger.handlers[:], logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import re
 
 import pytest
@@ -25,16 +24,6 @@ SUMMARY = re.compile(
 KALAT = "Gunmen stormed a bank in Kalat on Saturday. Police said three guards were killed.\n"
 KHARAN = "A bomb went off near a market in Kharan, killing five civilians, officials said.\n"
 KOLPUR = "Gunmen attacked a checkpoint in Kolpur on Saturday, killing two policemen, police said.\n"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """main() configures the "geo" logger; put it back for the tests that follow."""
-    logger = logging.getLogger("geo")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ stderr that names the file, and a non-zero exit code.
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 
 import pytest
@@ -23,16 +22,6 @@ SAMPLE = (
     "published: 2026-02-01\n---\nGunmen attacked a checkpoint in Turbat on Saturday, "
     "killing two Levies personnel, police said.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """main() configures the "geo" logger; put it back for the tests that follow."""
-    logger = logging.getLogger("geo")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 @pytest.fixture

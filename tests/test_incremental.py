@@ -54,7 +54,12 @@ def _built(tmp_path: Path, resources, count: int):
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix != ".db"}
+    """The output files (not the store, nor the publishing's hidden record of its token)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(out.iterdir())
+        if p.suffix != ".db" and not p.name.startswith(".")
+    }
 
 
 def _mtimes(out: Path) -> dict[str, int]:
@@ -118,7 +123,7 @@ def test_a_deleted_output_or_other_options_are_not_nothing_new(resources, tmp_pa
     stamp = (out / "incidents.html").stat().st_mtime_ns
     build(
         [folder], out_dir=out, resources=resources,
-        map_options=pipeline.MapOptions(self_contained=True),
+        map_options=pipeline.MapOptions(self_contained=False),
     )  # fmt: skip
     assert (out / "incidents.html").stat().st_mtime_ns != stamp
 
@@ -161,11 +166,12 @@ def test_an_unreadable_file_is_reported_each_build_but_not_read_again(
 @pytest.mark.slow
 def test_a_build_that_died_before_its_outputs_writes_them_next_time(resources, tmp_path):
     folder, out, _ = _built(tmp_path, resources, 2)
+    (out / "incidents.csv").write_text("left half-written\n", encoding="utf-8")
     with Store(out / pipeline.STORE_NAME) as store, store.transaction():
         _incremental.mark_outputs(store, None)  # what a build that died half way leaves
-    stamp = (out / "incidents.csv").stat().st_mtime_ns
     build([folder], out_dir=out, resources=resources)
-    assert (out / "incidents.csv").stat().st_mtime_ns != stamp
+    # Not taken for a build with nothing to do: the outputs are written again.
+    assert (out / "incidents.csv").read_text(encoding="utf-8").startswith("incident_id,")
 
 
 @pytest.mark.slow
@@ -242,10 +248,10 @@ def test_the_command_line_with_nothing_new_loads_nothing_heavy(boundary_data_dir
     stamps = _mtimes(out)
     assert run() == {"code": 0, "heavy": []}
     assert _mtimes(out) == stamps
-    # New polygons (same path, new mtime) are something new: the map is drawn again.
+    # New polygons (same path, new mtime) are something new: the map is drawn again
+    # (and, its bytes being the same, left in place: geo.publish touches no equal file).
     os.utime(data / ADM2_FILENAME)
     assert run()["heavy"]
-    assert (out / "incidents.html").stat().st_mtime_ns != stamps["incidents.html"]
 
 
 @pytest.mark.slow

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from geo.cli import main
 from geo.places import lookup, lookup_lines, unresolved_lines
 from geo.records import UnresolvedName
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """main() configures the "geo" logger; put it back for the tests that follow."""
-    logger = logging.getLogger("geo")
-    handlers, level = logger.handlers[:], logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
-
 
 #: Issue 3's acceptance list: name -> the unit of the 2019 boundary layer that holds it
 #: (Washuk, Surab, Hub, Harnai and Usta Muhammad are not units of that layer).
