@@ -512,9 +512,6 @@ def _single_victims(
     return out
 
 
-_ONE = {"a", "an", "one"}
-
-
 def _single_subjects(
     tokens: list[Token],
     text: str,
@@ -530,12 +527,12 @@ def _single_subjects(
         if tok.low not in _TITLES:
             continue
         j = i - 1
-        while j >= 0 and i - j <= 4 and tokens[j].low not in _ONE:
+        while j >= 0 and i - j <= 4 and tokens[j].low not in _ONE_WORDS:
             if not (tokens[j].text[:1].isupper() or tokens[j].low in lexicon.roles):
                 j = -1
                 break
             j -= 1
-        if j < 0 or tokens[j].low not in _ONE:
+        if j < 0 or tokens[j].low not in _ONE_WORDS:
             continue
         verb = _kind_after(tokens, i + 1, verbs)
         if verb is None or verb[0] == "none":
