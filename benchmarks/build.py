@@ -123,11 +123,12 @@ def _child(args: argparse.Namespace) -> int:
     from geo import pipeline
 
     stages: dict[str, float] = {"imports": time.perf_counter() - started}
+    # As the command line does: resources are loaded by the build, only when it has work.
+    # (A checkout from before --jobs measures without it.)  Asked before build is
+    # wrapped for timing: the wrapper's signature has no jobs.
+    takes_jobs = "jobs" in inspect.signature(pipeline.build).parameters
     for name in (*STAGES, "build"):
         setattr(pipeline, name, _timed(getattr(pipeline, name), name, stages))
-    # As the command line does: resources are loaded by the build, only when it has work.
-    # (A checkout from before --jobs measures without it.)
-    takes_jobs = "jobs" in inspect.signature(pipeline.build).parameters
     kwargs = {"jobs": args.jobs or os.cpu_count() or 1} if takes_jobs else {}
     result = pipeline.build(
         [args.articles], out_dir=args.out, map_options=pipeline.MapOptions(tiles=False), **kwargs
