@@ -321,7 +321,7 @@ def _article_kind(
             continue
         if mention.area_cues:
             wave_cue = True
-        if view.own and _is_list(mention, view.places):
+        if view.own and is_list(mention, view.places):
             listed |= {p.admin2 or p.name for p in view.places}
             continue
         if not view.own:
@@ -348,7 +348,7 @@ def _main_place(places: list[Place]) -> Place:
     return max(pool, key=lambda p: (pool.count(p), -pool.index(p)))
 
 
-def _is_list(mention: Mention, places: Sequence[Place]) -> bool:
+def is_list(mention: Mention, places: Sequence[Place]) -> bool:
     """A sentence that lists places attacked: "attacks at Kakat, Mastung and Sur-Dakai"."""
     specific = any(t.attack_type for t in mention.triggers)
     named = len(places) + len(mention.unresolved)
@@ -401,13 +401,10 @@ def _decide(
 
 
 def _clause_of(mention: Mention, figure: Figure) -> tuple[int, int]:
-    text, base = mention.sentence.text, mention.sentence.start_char
-    start = 0
-    for m in _CLAUSE_BREAK.finditer(text):
-        if base + m.start() > figure.start_char:
-            return base + start, base + m.start()
-        start = m.end()
-    return base + start, base + len(text)
+    return next(
+        (span for span in clauses(mention) if span[0] <= figure.start_char < span[1]),
+        (mention.sentence.start_char, mention.sentence.end_char),
+    )
 
 
 def _places_in(mention: Mention, places: Sequence[Place], clause: tuple[int, int]) -> list[Place]:

@@ -25,7 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import cast
 
-from geo.analysis import ArticleAnalysis, FigureDecision, analyse_article, clauses, is_event
+from geo.analysis import (
+    ArticleAnalysis,
+    FigureDecision,
+    analyse_article,
+    clauses,
+    is_event,
+    is_list,
+)
 from geo.figures import ANY_COUNT
 from geo.records import Article, Claim, Claimant, Figure, Mention, Place, Report, Role, Trigger
 
@@ -33,9 +40,6 @@ _ATTACKERS = re.compile(
     r"\b(?:militants?|insurgents?|gunmen|attackers?|terrorists?|fighters?|assailants?|rebels?)\b",
     re.IGNORECASE,
 )
-#: A sentence naming this many places with only generic triggers is a list of
-#: places attacked, not an account of any one of them.
-LIST_MIN_PLACES = 3
 #: How many sentences after a total a part of it ("was among the dead") may come.
 PART_WINDOW = 6
 
@@ -339,7 +343,7 @@ def _add_reports(
 ) -> None:
     types = _types_by_place(mention, places)
     specific = any(t.attack_type for t in mention.triggers)
-    listed = len(places) >= LIST_MIN_PLACES and not specific and not mention.figures
+    listed = is_list(mention, places)
     targets = list(mention.targets)
     precision = mention.date_precision if mention.event_date else "unknown"
     if date is not None and not mention.event_date:
