@@ -290,7 +290,7 @@ def _plan(model: Model) -> Plan:
         xmin, ymin, xmax, ymax = extent
         context = context.cx[xmin:xmax, ymin:ymax]
     return Plan(
-        points=points.drop(columns="_order"),
+        points=_drawn(points.drop(columns="_order")),
         labels=_labels(points),
         types=types,
         focus=_simplified(focus),
@@ -304,6 +304,20 @@ def _plan(model: Model) -> Plan:
         empty=len(incidents) == 0,
         max_toll=float(np.nanmax(tolls)) if len(tolls) and not np.isnan(tolls).all() else 0.0,
     )
+
+
+def _drawn(points: pd.DataFrame) -> pd.DataFrame:
+    """The markers to draw: one for each stack of identical ones.
+
+    Incidents at one place with the same toll and type give identical
+    markers on the same spot; drawn one over another they only darken a
+    translucent circle, and an SVG would carry an element per incident
+    (thousands, for a long archive).  The last of each stack is kept, so
+    the markers' order (big under small) is the same.
+    """
+    key = points.assign(_known=points["toll"].notna())
+    same = key.duplicated(["x", "y", "size", "colour", "_known"], keep="last")
+    return points[~same.to_numpy()]
 
 
 def _plural(n: int, word: str) -> str:

@@ -127,8 +127,9 @@ def document(
     points = model.incidents[model.incidents.geometry.notna()]
     # Big circles first, so that small ones are drawn on top and stay clickable.
     radius = [marker_radius(v) for v in points["fatalities_best"]]
-    order = sorted(range(len(points)), key=lambda i: (-radius[i], points["incident_id"].iat[i]))
-    rows = [points.iloc[i] for i in order]
+    records = points.drop(columns=points.geometry.name).to_dict("records")
+    order = sorted(range(len(records)), key=lambda i: (-radius[i], records[i]["incident_id"]))
+    rows = [records[i] for i in order]
     types = [t for t in ATTACK_TYPES if t in set(points["primary_type"])]
     articles = _article_index(model)
     doc: dict[str, Any] = {
@@ -166,7 +167,7 @@ def _article_index(model: Model) -> dict[str, int]:
 
 
 def _incidents(
-    rows: list[pd.Series],
+    rows: list[dict[str, Any]],
     radius: list[float],
     types: list[str],
     model: Model,
@@ -212,7 +213,7 @@ def _incidents(
 
 
 def _claims(
-    rows: list[pd.Series], model: Model, strings: Strings, articles: dict[str, int]
+    rows: list[dict[str, Any]], model: Model, strings: Strings, articles: dict[str, int]
 ) -> dict[str, list[Any]]:
     """Claims column by column, grouped by incident in drawing order."""
     claims = model.claims[model.claims["scope"] == "incident"]
