@@ -30,6 +30,7 @@ from stat import S_ISLNK
 from typing import Any, Literal
 
 from geo import __version__
+from geo._files import PathKeys, path_key
 from geo.store import FileStat, Store
 
 #: A file whose mtime is this close to the moment it was read is read again next time.
@@ -56,36 +57,6 @@ class Scan:
     def nothing_new(self) -> bool:
         """True when no file needs reading."""
         return not self.changed
-
-
-def path_key(path: str | Path) -> str:
-    """The key a file is known by in the store: its resolved path."""
-    return str(Path(path).resolve())
-
-
-class PathKeys:
-    """:func:`path_key` for many files, resolving each folder once.
-
-    ``Path.resolve`` walks every component of a path; for thousands of files
-    in a few folders it costs more than the rest of a build with nothing new.
-    A file that is itself a symbolic link is resolved in full.
-    """
-
-    def __init__(self) -> None:
-        self._folders: dict[str, str] = {}
-
-    def __call__(self, path: str | Path, *, is_link: bool | None = None) -> str:
-        """Return the resolved path; ``is_link`` when the caller already knows."""
-        path = Path(path)
-        if is_link is None:
-            is_link = path.is_symlink()
-        if is_link or path.name in ("", ".", ".."):
-            return path_key(path)
-        folder = str(path.parent)
-        resolved = self._folders.get(folder)
-        if resolved is None:
-            resolved = self._folders[folder] = path_key(path.parent)
-        return os.path.join(resolved, path.name)
 
 
 def scan(store: Store, files: Iterable[Path]) -> Scan:

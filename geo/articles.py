@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from geo._decode import ArticleError, cut_bytes, decode_bytes, normalise_newlines
-from geo._files import Skipped, file_problem, read_limited, walk
+from geo._files import PathKeys, Skipped, file_problem, read_limited, walk
 from geo._html import reduce_html
 from geo.records import Article
 
@@ -142,12 +142,12 @@ def find_article_files(
         )
     found: dict[str, pathlib.Path] = {}
     skipped: list[Skipped] = []
+    real = PathKeys()
     for given in paths:
         files, missed = _expand(pathlib.Path(given))
         skipped.extend(missed)
         for path in files:
-            # realpath, unlike Path.resolve, never raises on a loop.
-            found.setdefault(os.path.realpath(path), path)
+            found.setdefault(real(path), path)
     return sorted(found.values()), skipped
 
 
