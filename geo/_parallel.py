@@ -1,4 +1,8 @@
-"""Extraction spread over processes (``--jobs``), with the result of one process.
+"""Work spread over processes (``--jobs``), with the result of one process.
+
+Two shapes of work are spread: extraction (:class:`Extractor`), and one
+long step beside the rest (:class:`Beside`: the static images are drawn
+while the tables and the HTML map are written).
 
 Extraction is a pure function of one article and the loaded resources, so
 the articles of a batch can be extracted in any process: the workers get the
@@ -9,8 +13,10 @@ order.  A batch too small to repay a pool is extracted in this process.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 #: Fewer articles than this per process are extracted here: starting a pool costs more.
@@ -74,3 +80,72 @@ def _in_worker(item: Any) -> Any:
     assert _WORKER is not None, "the pool's initializer sets the function and resources"
     function, resources = _WORKER
     return function(item, resources)
+
+
+class Beside(Generic[Result]):
+    """``function(*args, **kwargs)`` run in a forked process while this one goes on.
+
+    :meth:`result` waits for it and returns its value, or raises its
+    exception here.  The child is forked, so it reads the arguments this
+    process holds without pickling them; only the value travels back.
+    Where fork is not available, or ``parallel`` is false (``--jobs 1``),
+    the function runs here when :meth:`result` is called: the value is the
+    same either way.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Result],
+        *args: Any,
+        parallel: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self._call = (function, args, kwargs)
+        self._process: Any = None
+        if parallel and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_send_result, args=(send, function, args, kwargs), daemon=True
+            )
+            self._process.start()
+            send.close()
+
+    def result(self) -> Result:
+        """The function's value (waiting for the child when there is one)."""
+        function, args, kwargs = self._call
+        if self._process is None:
+            return function(*args, **kwargs)
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(
+                f"the process running {function.__name__} ended without an answer "
+                f"(exit code {self._process.exitcode}); run with --jobs 1 to see its error here"
+            ) from None
+        finally:
+            self._receive.close()
+        self._process.join()
+        if ok:
+            return value  # type: ignore[no-any-return]
+        raise value
+
+
+def _send_result(
+    send: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """In the child: send ``(True, value)`` or ``(False, exception)``."""
+    try:
+        answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+    except BaseException as exc:  # noqa: BLE001 - every failure is the parent's to raise
+        answer = (False, exc)
+    try:
+        send.send(answer)
+    except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
+        send.send((False, RuntimeError(f"{type(exc).__name__}: {exc}; from {answer[1]!r}")))
+    finally:
+        send.close()

@@ -33,6 +33,7 @@ from typing import IO, Any
 import pandas as pd
 
 from geo._faults import checkpoint
+from geo._parallel import Beside
 from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
 from geo.columns import typed_column
 from geo.model import Model, require_columns
@@ -86,6 +87,7 @@ def write_outputs(
     *,
     options: MapOptions | None = None,
     title: str = "Incidents",
+    parallel: bool = False,
 ) -> dict[str, Path]:
     """Write every output file of ``model`` into ``out_dir``.
 
@@ -100,6 +102,9 @@ def write_outputs(
         How to write the HTML map.
     title : str, default "Incidents"
         The maps' title.
+    parallel : bool, default False
+        Draw the static images in a second process while this one writes
+        the tables and the HTML map (the bytes are the same).
 
     Returns
     -------
@@ -121,6 +126,7 @@ def write_outputs(
         )
     options = options or MapOptions()
     folder = Path(out_dir)
+    drawing = Beside(static_images, model, title=title, parallel=parallel)
     # Everything is made before the first byte is written: bad input leaves
     # the previous outputs as they were.
     texts = {
@@ -134,7 +140,7 @@ def write_outputs(
     texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
     if options.fragment:
         texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
-    images = static_images(model, title=title)
+    images = drawing.result()
     paths: dict[str, Path] = {}
     for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
         write_text_atomic(folder / name, texts[name])

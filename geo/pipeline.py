@@ -323,7 +323,9 @@ def build(
         stage(BUILD_STAGES[2])
         outputs = folder.publish(
             token,
-            lambda staging: _write_outputs(staging, model, resources, map_options),
+            lambda staging: _write_outputs(
+                staging, model, resources, map_options, parallel=jobs > 1
+            ),
             extra=report,
         )
         outputs[CHANGES_NAME] = out / CHANGES_NAME
@@ -410,13 +412,26 @@ def _nothing_readable(paths: Sequence[str | Path], files: Sequence[Path]) -> str
 
 
 def _write_outputs(
-    folder: Path, model: Model, resources: Resources, map_options: MapOptions
+    folder: Path,
+    model: Model,
+    resources: Resources,
+    map_options: MapOptions,
+    *,
+    parallel: bool,
 ) -> dict[str, Path]:
-    """Write every output file into ``folder``; return ``{file name: path}``."""
+    """Write every output file into ``folder``; return ``{file name: path}``.
+
+    With ``parallel`` (``--jobs`` above 1) the static images are drawn in a
+    second process meanwhile.
+    """
     from geo.exports import write_outputs
 
     return write_outputs(
-        folder, model, options=map_options, title=f"Attacks in {resources.region.label}"
+        folder,
+        model,
+        options=map_options,
+        title=f"Attacks in {resources.region.label}",
+        parallel=parallel,
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import _incremental, _parallel, pipeline
+from geo import _incremental, _parallel, exports, pipeline
 from geo.pipeline import build
 from geo.store import Store
 
@@ -178,6 +178,14 @@ def test_a_build_that_died_before_its_outputs_writes_them_next_time(resources, t
 def test_two_processes_give_the_outputs_of_one(resources, tmp_path, monkeypatch):
     folder = tmp_path / "articles"
     _write(folder, range(24))
+    drawn_beside = []
+
+    class RecordingBeside(_parallel.Beside):
+        def __init__(self, *args, parallel, **kwargs):
+            drawn_beside.append(parallel)
+            super().__init__(*args, parallel=parallel, **kwargs)
+
+    monkeypatch.setattr(exports, "Beside", RecordingBeside)
     serial = build([folder], out_dir=tmp_path / "one", resources=resources, jobs=1)
     pools = []
 
@@ -191,6 +199,7 @@ def test_two_processes_give_the_outputs_of_one(resources, tmp_path, monkeypatch)
     monkeypatch.setattr(_parallel, "MIN_ARTICLES_PER_JOB", 2)
     parallel = build([folder], out_dir=tmp_path / "two", resources=resources, jobs=2)
     assert pools == [2]
+    assert drawn_beside == [False, True]  # the static images drawn in a second process
     assert parallel.n_new == serial.n_new == 24
     assert _outputs(tmp_path / "two") == _outputs(tmp_path / "one")
 
