@@ -62,9 +62,12 @@ def typed_column(values: pd.Series, name: str, what: str = "table") -> pd.Series
             return pd.to_numeric(values).astype("float64")
         except (TypeError, ValueError) as error:
             raise ValueError(f"{what} column {name!r} must hold numbers or NaN: {error}") from error
+    # Most columns already hold only text: checking that first spares a
+    # function call per cell (the build's tables have hundreds of thousands).
+    plain = values.dtype == object and all(type(v) is str for v in values.tolist())
     if kind == "date":
-        return values.map(_iso_day).astype(object)
-    return values.map(text).astype(object)
+        return (values.str.strip() if plain else values.map(_iso_day)).astype(object)
+    return (values.copy() if plain else values.map(text)).astype(object)
 
 
 def _iso_day(value: Any) -> str:
@@ -76,6 +79,25 @@ def _iso_day(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, column by column: the same dicts, several times faster.
+
+    pandas boxes every cell on its own there; ``Series.tolist`` converts a
+    column at once (numbers to Python numbers).  A missing count is ``None``,
+    as ``to_dict`` gives it.
+    """
+    names = list(frame.columns)
+    columns = [_listed(frame[name]) for name in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _listed(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return [None if v is pd.NA else v for v in values]
+    return values
 
 
 def typed_table(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.classes import Classes, class_breaks
-from geo.columns import empty_table, text, typed_table, value_or_none
+from geo.columns import empty_table, records, text, typed_table, value_or_none
 from geo.districts import province_outline
 from geo.incidents import reconcile
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES, Claim
@@ -238,7 +238,7 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
         return empty_table(ARTICLE_COLUMNS)
     require_columns(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
     rows = []
-    for row in articles.to_dict("records"):
+    for row in records(articles):
         url = text(row.get("url")).strip()
         rows.append(
             {
@@ -304,7 +304,7 @@ def _tolls(claims: pd.DataFrame) -> pd.DataFrame:
     """Reconcile each incident's claims per (figure, role), as its exported row was."""
     by_incident: dict[str, list[Claim]] = defaultdict(list)
     published: dict[str, dt.date | None] = {}
-    for row in claims.to_dict("records"):
+    for row in records(claims):
         if row["scope"] != "incident" or not row["incident_id"]:
             continue
         claim = _as_claim(row)
@@ -399,7 +399,7 @@ def _district_totals(
         if f == "killed"
     }
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in points.drop(columns="geometry").to_dict("records"):
+    for row in records(points.drop(columns="geometry")):
         if row["admin2"]:
             groups[(row["admin1"], row["admin2"])].append(row)
     totals = {}

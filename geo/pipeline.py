@@ -302,11 +302,13 @@ def build(
             stage(BUILD_STAGES[1])
             model = _frames(store, resources)
             unresolved = sorted({u.surface for u in store.unresolved()})
-            new_incidents = model.incidents.drop(columns="geometry").to_dict("records")
+            from geo.columns import records
+
+            new_incidents = records(model.incidents.drop(columns="geometry"))
             store.replace_incidents(new_incidents)
             changes = debt.changes(
                 new_incidents=new_incidents,
-                new_claims=model.claims.to_dict("records"),
+                new_claims=records(model.claims),
                 read=ingest.new,
                 replaced=ingest.replaced,
                 pruned=pruned,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.columns import empty_table, integer, text, typed_column, typed_table
+from geo.columns import empty_table, integer, records, text, typed_column, typed_table
 
 
 @pytest.mark.parametrize("missing", [None, pd.NA, pd.NaT, float("nan"), np.nan])
@@ -30,3 +30,24 @@ def test_tables():
     )
     assert list(table.columns) == ["place", "injured"] and list(table.index) == [0]
     assert str(empty_table(["incidents", "admin2"])["incidents"].dtype) == "Int64"
+
+
+def test_records_are_the_rows_to_dict_gives():
+    frame = pd.DataFrame(
+        {
+            "count": pd.Series([3, None], dtype="Int64"),
+            "latitude": [25.1, np.nan],
+            "place": pd.Series(["Turbat", None], dtype=object),
+            "day": [dt.date(2026, 1, 31), None],
+        }
+    )
+
+    rows = records(frame)
+
+    assert rows == [
+        {"count": 3, "latitude": 25.1, "place": "Turbat", "day": dt.date(2026, 1, 31)},
+        {"count": None, "latitude": rows[1]["latitude"], "place": None, "day": None},
+    ]
+    assert np.isnan(rows[1]["latitude"])
+    assert [type(v) for v in rows[0].values()] == [int, float, str, dt.date]
+    assert str(rows) == str(frame.to_dict("records"))

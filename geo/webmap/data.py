@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from geo.classes import class_colour
-from geo.columns import integer, text
+from geo.columns import integer, records, text
 from geo.model import Model
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
 from geo.schema import ROLE_LABELS, TYPE_COLOURS, TYPE_LABELS
@@ -127,9 +127,9 @@ def document(
     points = model.incidents[model.incidents.geometry.notna()]
     # Big circles first, so that small ones are drawn on top and stay clickable.
     radius = [marker_radius(v) for v in points["fatalities_best"]]
-    records = points.drop(columns=points.geometry.name).to_dict("records")
-    order = sorted(range(len(records)), key=lambda i: (-radius[i], records[i]["incident_id"]))
-    rows = [records[i] for i in order]
+    listed = records(points.drop(columns=points.geometry.name))
+    order = sorted(range(len(listed)), key=lambda i: (-radius[i], listed[i]["incident_id"]))
+    rows = [listed[i] for i in order]
     types = [t for t in ATTACK_TYPES if t in set(points["primary_type"])]
     articles = _article_index(model)
     doc: dict[str, Any] = {
@@ -218,7 +218,7 @@ def _claims(
     """Claims column by column, grouped by incident in drawing order."""
     claims = model.claims[model.claims["scope"] == "incident"]
     by_incident: dict[str, list[dict[str, Any]]] = {}
-    for claim in claims.to_dict("records"):
+    for claim in records(claims):
         by_incident.setdefault(claim["incident_id"], []).append(claim)
     figure_rank = {f: i for i, f in enumerate(FIGURE_KINDS)}
     role_rank = {r: i for i, r in enumerate(ROLES)}
@@ -290,7 +290,7 @@ def _districts(model: Model) -> dict[str, Any]:
     """The choropleth (districts with polygons) and the province outline, as GeoJSON."""
     features = []
     drawn = model.districts[model.districts.geometry.notna()]
-    for row in drawn.to_dict("records"):
+    for row in records(drawn):
         killed = integer(row["killed_best"])
         features.append(
             {
