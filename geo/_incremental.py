@@ -139,7 +139,7 @@ def written_outputs(
         return None
     if (
         last["boundary_file"] is not None
-        and _stat_of(last["boundary_file"][0]) != last["boundary_file"]
+        and stat_of(last["boundary_file"][0]) != last["boundary_file"]
     ):
         return None
     outputs = {name: Path(path) for name, path in last["files"]}
@@ -164,13 +164,14 @@ def mark_outputs(
         "key": key,
         "files": [[name, str(path)] for name, path in (outputs or {}).items()],
         "boundaries": boundaries,
-        "boundary_file": None if boundary_file is None else _stat_of(str(boundary_file)),
+        "boundary_file": None if boundary_file is None else stat_of(str(boundary_file)),
         "env": _search_env(),
     }
     store.set_meta(OUTPUTS_META, json.dumps(last, sort_keys=True))
 
 
-def _stat_of(path: str) -> list[Any] | None:
+def stat_of(path: str) -> list[Any] | None:
+    """``[path, size, mtime_ns]`` of a file, or None when it cannot be stat'ed."""
     try:
         stat = os.stat(path)
     except OSError:

@@ -132,9 +132,9 @@ class _Clusters:
         if place.kind == "town":
             key: tuple = ("place", place.place_id)
         elif place.kind == "district":
-            key = ("district", place.admin2)
+            key = _district_key(place)
         else:  # a neighbourhood, coded to its town's point
-            key = ("point", place.latitude, place.longitude)
+            key = _point_key(place)
         dated = report.event_date is not None
         hosts = self._near(key, report) if dated else self._by_key.get(key, [])
         return hosts[0] if len(hosts) == 1 else None
@@ -154,8 +154,33 @@ class _Clusters:
     def _keys(place: Place) -> list[tuple]:
         keys: list[tuple] = [("place", place.place_id)]
         if place.kind == "town":
-            keys += [("district", place.admin2), ("point", place.latitude, place.longitude)]
+            keys += [_district_key(place), _point_key(place)]
         return keys
+
+
+def _district_key(place: Place) -> tuple:
+    return ("district", place.admin2)
+
+
+def _point_key(place: Place) -> tuple:
+    return ("point", place.latitude, place.longitude)
+
+
+def merge_links(place: Place) -> list[str]:
+    """Every key through which a report at ``place`` can meet another in :func:`merge_reports`.
+
+    A report is filed under, and looks for clusters under, its place; a town
+    also under its district and point, a district report under its
+    district, a neighbourhood under its point.  Reports whose places share
+    no key, even through others, never meet: they merge apart
+    (:mod:`geo._merged` re-merges only the groups a build touches).
+    """
+    keys = [("place", place.place_id)]
+    if place.kind in ("town", "district"):
+        keys.append(_district_key(place))
+    if place.kind != "district":
+        keys.append(_point_key(place))
+    return sorted({"|".join(str(part) for part in key) for key in keys})
 
 
 def _add_once(numbers: list[int], number: int) -> None:

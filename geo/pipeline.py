@@ -28,7 +28,6 @@ from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, rea
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
-from geo.incidents import assign_incidents, merge_reports
 from geo.lexicon import Lexicon, load_lexicon
 from geo.options import MapOptions
 from geo.publish import Debt, OutputFolder
@@ -308,7 +307,7 @@ def build(
             store.replace_incidents(new_incidents)
             changes = debt.changes(
                 new_incidents=new_incidents,
-                new_claims=records(model.claims),
+                new_claims=records(model.claims[model.claims["scope"] == "area"]),
                 read=ingest.new,
                 replaced=ingest.replaced,
                 pruned=pruned,
@@ -607,19 +606,34 @@ def _extractor(resources: Resources, jobs: int) -> Extractor[Article, Extraction
 
 
 def _frames(store: Store, resources: Resources) -> Model:
-    """Merge everything the store holds into the export tables, then the model."""
+    """The model of everything the store holds: incidents merged, claims, tables.
+
+    Only the groups of places whose articles changed are merged anew
+    (:mod:`geo._merged`); the claims and articles are read as columns.
+    """
+    import pandas as pd
+
+    from geo._merged import cache_key, merged
     from geo.districts import read_district_table
     from geo.model import aggregate
-    from geo.tables import area_frame, articles_frame, claims_frame, incident_frame
+    from geo.schema import CLAIM_COLUMNS
+    from geo.tables import area_frame, articles_frame, incident_table
 
-    articles = store.articles()
-    incidents = merge_reports(store.reports())
-    claims = assign_incidents(store.claims(), incidents)
+    boundary = resources.boundary_file
+    key = cache_key(
+        _incremental.outputs_key(()),
+        resources.boundaries,
+        _incremental.stat_of(str(boundary)) if boundary else None,
+    )
+    found = merged(store, resources.districts, key=key)
+    claims = store.claim_columns()
+    claims["incident_id"] = [found.owners.get(c, "") for c in claims["claim_id"]]
+    articles = store.article_rows()
     return aggregate(
-        incident_frame(incidents, claims, articles, districts=resources.districts),
-        claims_frame(claims),
+        incident_table(found.incidents),
+        pd.DataFrame(claims, columns=list(CLAIM_COLUMNS)),
         articles=articles_frame(articles),
-        areas=area_frame(claims, articles),
+        areas=area_frame(store.claims(scope="area"), articles),
         polygons=resources.districts,
         district_table=read_district_table() if resources.districts is None else None,
         province=resources.region.admin1,

@@ -288,8 +288,7 @@ class Debt:
             return cls(**pending[1], owed=True)
         area = [
             {"scope": c.scope, "figure": c.figure, "role": c.role, "value_low": c.value_low}
-            for c in store.claims()
-            if c.scope == "area"
+            for c in store.claims(scope="area")
         ]
         return cls(store.incidents(), area, sorted(store.article_ids()))
 

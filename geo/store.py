@@ -36,7 +36,9 @@ from geo._sqlite import (
     StoreVersionError,
     lock_timeout,
 )
+from geo.incidents import merge_links
 from geo.records import Article, Claim, Place, Report, UnresolvedName
+from geo.schema import CLAIM_COLUMNS
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT_S",
@@ -58,7 +60,7 @@ logger = logging.getLogger(__name__)
 #: refused; a lower one is upgraded in place.  Stores of version 1 predate
 #: the pragma and read 0.  The extractor fingerprint includes it, so a new
 #: layout also re-reads stored articles.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: What ``--rebuild`` renames a damaged store to, beside it: kept, never deleted.
 DAMAGED_SUFFIX = ".damaged"
 
@@ -102,6 +104,17 @@ CREATE TABLE IF NOT EXISTS geocode_cache (
 );
 CREATE TABLE IF NOT EXISTS pending (
     out_dir TEXT PRIMARY KEY, token TEXT NOT NULL, body TEXT NOT NULL
+);
+-- issue 10 (version 3): what the merge can join each report through (its place's
+-- links, geo.incidents.merge_links), so a build finds the groups of places its new
+-- reports touch without reading every report; and each group's merged incidents
+-- (geo._merged), kept until an article of the group changes.
+CREATE TABLE IF NOT EXISTS report_links (
+    article_id TEXT NOT NULL REFERENCES articles(article_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, links TEXT NOT NULL, PRIMARY KEY (article_id, seq)
+);
+CREATE TABLE IF NOT EXISTS merged (
+    component TEXT PRIMARY KEY, articles TEXT NOT NULL, body TEXT NOT NULL
 );
 """
 #: Tables every store of version 1 or later has; a database without them is not a store.
@@ -311,9 +324,17 @@ class Store:
                 for c in claims
             ],
         )  # fmt: skip
+        reports = list(reports)
         self._conn.executemany(
             "INSERT INTO reports VALUES (?, ?, ?)",
             [(article.article_id, i, _report_json(r)) for i, r in enumerate(reports)],
+        )
+        self._conn.executemany(
+            "INSERT INTO report_links VALUES (?, ?, ?)",
+            [
+                (article.article_id, i, json.dumps(merge_links(r.place)))
+                for i, r in enumerate(reports)
+            ],
         )
         self._conn.executemany(
             "INSERT OR IGNORE INTO unresolved VALUES (?, ?, ?, ?, ?)",
@@ -333,6 +354,7 @@ class Store:
         self._conn.execute("DELETE FROM articles")
         self._conn.execute("DELETE FROM incidents")
         self._conn.execute("DELETE FROM file_stats")
+        self._conn.execute("DELETE FROM merged")
 
     def articles(self) -> list[Article]:
         """Return every stored article, by id."""
@@ -345,21 +367,33 @@ class Store:
             for a, p, t, outlet, url, pub, title in rows
         ]
 
-    def claims(self) -> list[Claim]:
-        """Return every stored claim, with the outlet and date of its article."""
-        rows = self._conn.execute(
-            "SELECT c.*, a.outlet, a.published FROM claims c JOIN articles a USING (article_id) "
-            "ORDER BY c.claim_id"
-        )
+    def claims(
+        self, *, scope: str | None = None, articles: Iterable[str] | None = None
+    ) -> list[Claim]:
+        """Return the stored claims, with the outlet and date of their article.
+
+        Every claim, or those of one ``scope`` ("area"), or of some ``articles``.
+        """
+        where, args = ("WHERE c.scope = ?", [scope]) if scope is not None else ("", [])
+        with contextlib.ExitStack() as stack:
+            if articles is not None:
+                listed = stack.enter_context(self._listed(articles))
+                where += " AND " if where else "WHERE "
+                where += f"c.article_id IN (SELECT id FROM {listed})"
+            rows = self._conn.execute(
+                "SELECT c.*, a.outlet, a.published FROM claims c JOIN articles a "
+                f"USING (article_id) {where} ORDER BY c.claim_id",
+                args,
+            ).fetchall()
         out = []
         for row in rows:
-            (cid, aid, scope, pid, area, fig, role, low, high, qual, who, kind, date, sent,
+            (cid, aid, where_, pid, area, fig, role, low, high, qual, who, kind, date, sent,
              start, end, outlet, published) = row  # fmt: skip
             out.append(
                 Claim(
                     cid,
                     aid,
-                    scope,
+                    where_,
                     pid or "",
                     area or "",
                     fig,
@@ -379,6 +413,23 @@ class Store:
             )
         return out
 
+    def claim_columns(self) -> dict[str, list[Any]]:
+        """Every claim as the columns of ``claims.csv`` (``incident_id`` empty), by claim id.
+
+        The same values as :func:`geo.tables.claims_frame` of :meth:`claims`,
+        read straight into columns: a build with many claims makes no
+        object per claim.
+        """
+        rows = self._conn.execute(
+            "SELECT c.claim_id, '', c.scope, coalesce(c.area, ''), c.figure, c.role, "
+            "c.value_low, c.value_high, coalesce(c.qualifier, ''), coalesce(c.claimant, ''), "
+            "coalesce(nullif(c.claimant_kind, ''), 'unattributed'), c.article_id, "
+            "coalesce(a.outlet, ''), coalesce(a.published, ''), coalesce(c.sentence, '') "
+            "FROM claims c JOIN articles a USING (article_id) ORDER BY c.claim_id"
+        ).fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(CLAIM_COLUMNS)
+        return {name: list(values) for name, values in zip(CLAIM_COLUMNS, columns, strict=True)}
+
     def unresolved(self) -> list[UnresolvedName]:
         """Return every name used like a place that did not resolve."""
         rows = self._conn.execute(
@@ -387,10 +438,74 @@ class Store:
         )
         return [UnresolvedName(*row) for row in rows]
 
-    def reports(self) -> list[Report]:
-        """Return every stored report."""
-        rows = self._conn.execute("SELECT body FROM reports ORDER BY article_id, seq")
-        return [_report_from_json(r[0]) for r in rows]
+    def reports(self, articles: Iterable[str] | None = None) -> list[Report]:
+        """Return every stored report, or those of some ``articles``."""
+        if articles is None:
+            rows = self._conn.execute("SELECT body FROM reports ORDER BY article_id, seq")
+            return [_report_from_json(r[0]) for r in rows]
+        with self._listed(articles) as listed:
+            rows = self._conn.execute(
+                f"SELECT body FROM reports WHERE article_id IN (SELECT id FROM {listed}) "
+                "ORDER BY article_id, seq"
+            )
+            return [_report_from_json(r[0]) for r in rows]
+
+    def report_links(self) -> list[tuple[str, int, list[str]]]:
+        """Return ``(article_id, seq, links)`` of every report (see :func:`merge_links`)."""
+        rows = self._conn.execute("SELECT article_id, seq, links FROM report_links")
+        return [(a, seq, json.loads(links)) for a, seq, links in rows]
+
+    def article_rows(self, articles: Iterable[str] | None = None) -> list[Article]:
+        """Return the stored articles without their text (``text`` empty), by id."""
+        query = "SELECT article_id, path, outlet, url, published, title FROM articles"
+        if articles is None:
+            rows = self._conn.execute(query + " ORDER BY article_id").fetchall()
+        else:
+            with self._listed(articles) as listed:
+                rows = self._conn.execute(
+                    f"{query} WHERE article_id IN (SELECT id FROM {listed}) ORDER BY article_id"
+                ).fetchall()
+        return [
+            Article(a, p, "", outlet or "", url or "", _date(pub), title or "")
+            for a, p, outlet, url, pub, title in rows
+        ]
+
+    # ---------------------------------------------------- merged groups (geo._merged)
+
+    def merged_articles(self) -> dict[str, list[str]]:
+        """Return each merged group's article ids, by group."""
+        rows = self._conn.execute("SELECT component, articles FROM merged")
+        return {c: json.loads(a) for c, a in rows}
+
+    def merged_bodies(self) -> list[dict[str, Any]]:
+        """Return every merged group's body, by group."""
+        rows = self._conn.execute("SELECT body FROM merged ORDER BY component")
+        return [json.loads(r[0]) for r in rows]
+
+    def put_merged(self, component: str, articles: list[str], body: dict[str, Any]) -> None:
+        """Store a group's merged incidents (replacing an earlier version)."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO merged VALUES (?, ?, ?)",
+            (component, json.dumps(articles), json.dumps(body, sort_keys=True)),
+        )
+
+    def drop_merged(self, components: Iterable[str] | None = None) -> None:
+        """Forget some merged groups, or all of them."""
+        if components is None:
+            self._conn.execute("DELETE FROM merged")
+            return
+        self._conn.executemany("DELETE FROM merged WHERE component = ?", [(c,) for c in components])
+
+    @contextlib.contextmanager
+    def _listed(self, ids: Iterable[str]) -> Iterator[str]:
+        """A temporary table of ids, for ``IN (SELECT id FROM ...)`` (no limit on their number)."""
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS listed_ids (id TEXT PRIMARY KEY)")
+        self._conn.execute("DELETE FROM listed_ids")
+        self._conn.executemany("INSERT OR IGNORE INTO listed_ids VALUES (?)", [(i,) for i in ids])
+        try:
+            yield "listed_ids"
+        finally:
+            self._conn.execute("DELETE FROM listed_ids")
 
     # ------------------------------------------------------------- incidents
 

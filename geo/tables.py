@@ -61,6 +61,22 @@ def incident_frame(
     return _with_districts(points, districts)
 
 
+def incident_table(rows: Sequence[dict]) -> gpd.GeoDataFrame:
+    """The ``incidents.csv`` table of rows :func:`incident_frame` made earlier (as dicts).
+
+    Counts missing as ``None`` are ``<NA>`` again; the points come from the
+    coordinates.
+    """
+    frame = pd.DataFrame(list(rows), columns=[*INCIDENT_COLUMNS])
+    for column in (*_COUNT_COLUMNS, "geo_precision", "n_sources"):
+        frame[column] = frame[column].astype("Int64")
+    return gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+        crs="EPSG:4326",
+    )
+
+
 def _row(incident: Incident, claims: list[Claim], published: dict) -> dict:
     place = incident.place
     estimates = reconcile(claims, published=published)

@@ -1,0 +1,160 @@
+"""Incidents merged group by group, and only the groups a build touches.
+
+:func:`geo.incidents.merge_reports` joins a report only to clusters filed
+under its own place's keys (:func:`geo.incidents.merge_links`): its place,
+a town's district and point, a district, a neighbourhood's point.  Places
+that share no key, even through other places, form separate groups whose
+reports never meet, so the merge of the whole store is the union of the
+merges of its groups, and the incidents of a group depend only on the
+articles that report in it.
+
+The store keeps each group's incident rows (``incidents.csv`` as
+:func:`geo.tables.incident_frame` made them, districts joined) and which
+incident owns each of its claims, with the list of articles they were made
+from.  A build works the groups out again from the reports' keys (a small
+table, read whole), and merges anew only the groups whose articles are not
+the ones recorded: new, replaced or retracted articles, or a group that a
+new place has joined to another.  Everything the rows depend on besides
+the articles (the code, the data tables, the extractor, the district
+polygons) is in :func:`cache_key`: when it moves, every group is merged
+again.  The tests hold the result equal to a merge of the whole store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from geo.incidents import assign_incidents, merge_links, merge_reports
+from geo.store import Store
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+logger = logging.getLogger(__name__)
+
+#: Where the store keeps the key of its merged groups (:func:`cache_key`).
+KEY_META = "merged_key"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The whole store's incidents, as one merge of every report would give them.
+
+    ``incidents`` are the rows of ``incidents.csv`` (counts as ints or None),
+    sorted by id; ``owners`` maps each claim id an incident holds to that
+    incident; ``remerged`` counts the groups this build merged anew, of
+    ``groups``.
+    """
+
+    incidents: list[dict[str, Any]]
+    owners: dict[str, str]
+    remerged: int
+    groups: int
+
+
+def groups(links: Iterable[tuple[str, int, list[str]]]) -> dict[str, list[str]]:
+    """Group the reports' keys into the groups that merge apart: group id -> sorted keys.
+
+    A group's id is a hash of its keys, so a group that a new place joins,
+    or that two groups become, has a new id.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for _article, _seq, keys in links:
+        first = root(keys[0])
+        for key in keys[1:]:
+            other = root(key)
+            if other != first:
+                parent[other] = first
+    members: dict[str, list[str]] = defaultdict(list)
+    for key in parent:
+        members[root(key)].append(key)
+    named = {}
+    for keys in members.values():
+        keys.sort()
+        named[hashlib.sha1("\n".join(keys).encode()).hexdigest()[:16]] = keys
+    return named
+
+
+def merged(store: Store, districts: gpd.GeoDataFrame | None, *, key: str) -> Merged:
+    """The store's incidents, re-merging only the groups whose articles changed.
+
+    Call inside the build's transaction: the groups merged anew are stored.
+    ``key`` is :func:`cache_key` of this build; a store whose groups were
+    made under another key has all of them merged again.
+    """
+    if store.get_meta(KEY_META) != key:
+        store.drop_merged()
+        store.set_meta(KEY_META, key)
+    links = store.report_links()
+    found = groups(links)
+    group_of = {k: name for name, keys in found.items() for k in keys}
+    articles: dict[str, set[str]] = defaultdict(set)
+    for article_id, _seq, keys in links:
+        articles[group_of[keys[0]]].add(article_id)
+    recorded = store.merged_articles()
+    stale = [g for g, ids in recorded.items() if g not in found or sorted(articles[g]) != ids]
+    store.drop_merged(stale)
+    dirty = sorted(g for g in found if recorded.get(g) != sorted(articles[g]))
+    if dirty:
+        _merge_groups(store, districts, dirty, articles, group_of)
+    incidents: list[dict[str, Any]] = []
+    owners: dict[str, str] = {}
+    for body in store.merged_bodies():
+        incidents.extend(body["incidents"])
+        for claim_id, incident_id in body["owners"].items():
+            # As assign_incidents over all incidents: the last in id order wins.
+            owners[claim_id] = max(incident_id, owners.get(claim_id, ""))
+    incidents.sort(key=lambda row: row["incident_id"])
+    logger.debug("merged %d of %d groups of places anew", len(dirty), len(found))
+    return Merged(incidents, owners, len(dirty), len(found))
+
+
+def _merge_groups(
+    store: Store,
+    districts: gpd.GeoDataFrame | None,
+    dirty: list[str],
+    articles: dict[str, set[str]],
+    group_of: dict[str, str],
+) -> None:
+    """Merge the reports of the ``dirty`` groups (at once: they never meet) and store each."""
+    from geo.columns import records
+    from geo.tables import incident_frame
+
+    wanted = set(dirty)
+    ids = sorted({a for g in dirty for a in articles[g]})
+    # An article may report in a clean group as well: only its reports here are merged.
+    reports = [r for r in store.reports(ids) if group_of[merge_links(r.place)[0]] in wanted]
+    incidents = merge_reports(reports)
+    claims = assign_incidents(store.claims(articles=ids), incidents)
+    frame = incident_frame(incidents, claims, store.article_rows(ids), districts=districts)
+    rows = records(frame.drop(columns=frame.geometry.name))
+    bodies: dict[str, dict[str, Any]] = {g: {"incidents": [], "owners": {}} for g in dirty}
+    for incident, row in zip(incidents, rows, strict=True):
+        body = bodies[group_of[merge_links(incident.place)[0]]]
+        body["incidents"].append(row)
+        for claim_id in incident.claim_ids:
+            body["owners"][claim_id] = incident.incident_id
+    for group in dirty:
+        store.put_merged(group, sorted(articles[group]), bodies[group])
+
+
+def cache_key(*parts: object) -> str:
+    """A key for the merged groups: whatever besides the articles their rows depend on."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:24]
