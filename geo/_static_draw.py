@@ -113,7 +113,10 @@ def draw_figure(plan: Plan, *, title: str, attribution: str) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)  # Agg, set explicitly: no GUI, no pyplot
+    canvas = FigureCanvasAgg(fig)  # Agg, set explicitly: no GUI, no pyplot
+    # geopandas redraws the whole figure after each layer it plots (five
+    # times here); the image is drawn once, when it is saved.
+    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     fig.text(0.03, 0.965, title, fontsize=15, fontweight="bold", va="top")
     fig.text(0.03, 0.918, plan.subtitle, fontsize=10.5, color="#333333", va="top")
     ax = fig.add_axes(plan.box)
