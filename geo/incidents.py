@@ -21,6 +21,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from geo.records import Claim, Incident, Place, Report
 
@@ -248,8 +249,25 @@ def _incident(cluster: list[Report]) -> Incident:
     )
 
 
+class Counted(Protocol):
+    """What :func:`reconcile` reads of a claim (a :class:`Claim`, or a lighter row)."""
+
+    @property
+    def article_id(self) -> str: ...  # noqa: D102
+    @property
+    def figure(self) -> str: ...  # noqa: D102
+    @property
+    def role(self) -> str: ...  # noqa: D102
+    @property
+    def value_low(self) -> int: ...  # noqa: D102
+    @property
+    def value_high(self) -> int: ...  # noqa: D102
+    @property
+    def claimant_kind(self) -> str: ...  # noqa: D102
+
+
 def reconcile(
-    claims: Sequence[Claim], *, published: Mapping[str, dt.date | None]
+    claims: Sequence[Counted], *, published: Mapping[str, dt.date | None]
 ) -> dict[tuple[str, str], Estimate]:
     """Reconcile the non-party claims of one incident per (figure, role).
 

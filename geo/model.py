@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import posixpath
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import geopandas as gpd
@@ -30,7 +30,7 @@ from geo.classes import Classes, class_breaks
 from geo.columns import empty_table, records, text, typed_table, value_or_none
 from geo.districts import province_outline
 from geo.incidents import reconcile
-from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES, Claim
+from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
 from geo.schema import (
     AREA_COLUMNS,
     ARTICLE_COLUMNS,
@@ -243,7 +243,7 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
         rows.append(
             {
                 "article_id": text(row["article_id"]),
-                "file": PurePath(text(row.get("path")).replace("\\", "/")).name
+                "file": _file_name(text(row.get("path")))
                 if text(row.get("path"))
                 else text(row.get("file")),
                 "outlet": text(row.get("outlet")).strip() or url_host(url),
@@ -254,6 +254,11 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
         )
     table = typed_table(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     return table.sort_values("article_id", kind="stable").reset_index(drop=True)
+
+
+def _file_name(path: str) -> str:
+    """The last part of a path written with either slash (what ``PurePath(path).name`` gives)."""
+    return posixpath.basename(posixpath.normpath(path.replace("\\", "/")))
 
 
 def url_host(url: str) -> str:
@@ -282,35 +287,40 @@ def _claims(claims: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
 # -- tolls by side ------------------------------------------------------------
 
 
-def _as_claim(row: Mapping[str, Any]) -> Claim | None:
-    low, high = value_or_none(row["value_low"]), value_or_none(row["value_high"])
-    if low is None and high is None:
-        return None
-    low = high if low is None else low
-    high = low if high is None else high
-    published = row["published"]
-    return Claim(
-        claim_id=row["claim_id"], article_id=row["article_id"], scope=row["scope"],
-        place_id="", area=row["area"], figure=row["figure"], role=row["role"],
-        value_low=int(low), value_high=int(high), qualifier=row["qualifier"],
-        claimant=row["claimant"], claimant_kind=row["claimant_kind"], event_date=None,
-        sentence="", start_char=0, end_char=0,
-        published=dt.date.fromisoformat(published) if published else None,
-        incident_id=row["incident_id"],
-    )  # fmt: skip
+class _Counted(NamedTuple):
+    """The fields of a claim that reconciling reads (geo.incidents.Counted)."""
+
+    article_id: str
+    figure: str
+    role: str
+    value_low: int
+    value_high: int
+    claimant_kind: str
+
+
+_TOLL_INPUT = (
+    "incident_id", "scope", "article_id", "figure", "role", "value_low", "value_high",
+    "claimant_kind", "published",
+)  # fmt: skip
 
 
 def _tolls(claims: pd.DataFrame) -> pd.DataFrame:
     """Reconcile each incident's claims per (figure, role), as its exported row was."""
-    by_incident: dict[str, list[Claim]] = defaultdict(list)
+    by_incident: dict[str, list[_Counted]] = defaultdict(list)
     published: dict[str, dt.date | None] = {}
-    for row in records(claims):
-        if row["scope"] != "incident" or not row["incident_id"]:
+    columns = [claims[c].tolist() for c in _TOLL_INPUT]
+    for incident_id, scope, article_id, figure, role, low, high, kind, day in zip(
+        *columns, strict=True
+    ):
+        low, high = value_or_none(low), value_or_none(high)
+        if scope != "incident" or not incident_id or (low is None and high is None):
             continue
-        claim = _as_claim(row)
-        if claim is not None:
-            by_incident[claim.incident_id].append(claim)
-            published[claim.article_id] = claim.published
+        low = high if low is None else low
+        high = low if high is None else high
+        by_incident[incident_id].append(
+            _Counted(article_id, figure, role, int(low), int(high), kind)
+        )
+        published[article_id] = dt.date.fromisoformat(day) if day else None
     rows = [
         {"incident_id": incident_id, "figure": f, "role": r, "low": e.low, "best": e.best,
          "high": e.high}
