@@ -93,7 +93,7 @@ class Strings:
 
     def ref(self, value: Any) -> int:
         """Return the index of ``value`` (as text), adding it when new."""
-        key = text(value)
+        key = value if type(value) is str else text(value)
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.values)
