@@ -1,7 +1,7 @@
 """Work spread over processes (``--jobs``), with the result of one process.
 
 Two shapes of work are spread: extraction (:class:`Extractor`), and one
-long step beside the rest (:class:`Beside`: the static images are drawn
+long step beside the rest (:class:`Helper`: the static images are drawn
 while the tables and the HTML map are written).
 
 Extraction is a pure function of one article and the loaded resources, so
@@ -13,7 +13,9 @@ order.  A batch too small to repay a pool is extracted in this process.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
@@ -82,70 +84,113 @@ def _in_worker(item: Any) -> Any:
     return function(item, resources)
 
 
-class Beside(Generic[Result]):
-    """``function(*args, **kwargs)`` run in a forked process while this one goes on.
+class Helper:
+    """A second process, started early, that imports modules and then runs one call.
 
-    :meth:`result` waits for it and returns its value, or raises its
-    exception here.  The child is forked, so it reads the arguments this
-    process holds without pickling them; only the value travels back.
-    Where fork is not available, or ``parallel`` is false (``--jobs 1``),
-    the function runs here when :meth:`result` is called: the value is the
-    same either way.
+    A build starts it before loading and merging, so that by the time the
+    outputs are written its imports (matplotlib, for the static image) are
+    done, and the call it runs overlaps the rest of the writing.  The call
+    names its function as ``"module:function"``, looked up in the helper;
+    its arguments and value are pickled (keep them small).  The helper is
+    forked, so a module the parent imported before it started is the
+    parent's (tests patch it there).  Without fork, or with ``parallel``
+    false (``--jobs 1``), the call runs here when its result is asked for:
+    the value is the same either way.
+
+    Use as a context manager: leaving it ends the helper whatever it was doing.
     """
 
-    def __init__(
-        self,
-        function: Callable[..., Result],
-        *args: Any,
-        parallel: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        self._call = (function, args, kwargs)
+    def __init__(self, modules: Sequence[str] = (), *, parallel: bool = True) -> None:
         self._process: Any = None
+        self._sent = False
         if parallel and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
+            self._connection, theirs = context.Pipe()
             self._process = context.Process(
-                target=_send_result, args=(send, function, args, kwargs), daemon=True
+                target=_serve, args=(theirs, self._connection, tuple(modules)), daemon=True
             )
             self._process.start()
-            send.close()
+            theirs.close()
 
-    def result(self) -> Result:
-        """The function's value (waiting for the child when there is one)."""
-        function, args, kwargs = self._call
-        if self._process is None:
-            return function(*args, **kwargs)
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, target: str, *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``target(*args, **kwargs)``; return a function that waits for its value.
+
+        The returned function raises the call's exception here, or a
+        RuntimeError when the helper died without answering.
+        """
+        if self._process is None or self._sent:
+            return lambda: _resolve(target)(*args, **kwargs)
+        self._sent = True
+        self._connection.send((target, args, kwargs))
+        return lambda: self._answer(target)
+
+    def _answer(self, target: str) -> Any:
         try:
-            ok, value = self._receive.recv()
+            ok, value = self._connection.recv()
         except EOFError:
             self._process.join()
             raise RuntimeError(
-                f"the process running {function.__name__} ended without an answer "
-                f"(exit code {self._process.exitcode}); run with --jobs 1 to see its error here"
+                f"the process running {target} ended without an answer (exit code "
+                f"{self._process.exitcode}); run with --jobs 1 to see its error here"
             ) from None
-        finally:
-            self._receive.close()
-        self._process.join()
         if ok:
-            return value  # type: ignore[no-any-return]
+            return value
         raise value
 
+    def close(self) -> None:
+        """End the helper: it stops waiting, or is stopped if it is still working."""
+        if self._process is None:
+            return
+        self._connection.close()
+        self._process.join(timeout=1)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._process = None
 
-def _send_result(
-    send: Connection,
-    function: Callable[..., Any],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> None:
-    """In the child: send ``(True, value)`` or ``(False, exception)``."""
+
+def _resolve(target: str) -> Callable[..., Any]:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _serve(connection: Connection, parents: Connection, modules: tuple[str, ...]) -> None:
+    """In the helper: import, wait for one call, answer ``(True, value)`` or ``(False, error)``.
+
+    The parent's end of the pipe, inherited at fork, is closed first: the
+    parent closing its own then reaches the helper as the end of input.
+    Ctrl-C is the parent's to handle (it ends the helper); a parent that has
+    gone away is not an error worth a traceback.
+    """
+    parents.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    failed: BaseException | None = None
     try:
-        answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+        for module in modules:
+            importlib.import_module(module)
+    except BaseException as exc:  # noqa: BLE001 - reported with the call
+        failed = exc
+    try:
+        target, args, kwargs = connection.recv()
+    except (EOFError, OSError):
+        return
+    try:
+        if failed is not None:
+            raise failed
+        answer: tuple[bool, Any] = (True, _resolve(target)(*args, **kwargs))
     except BaseException as exc:  # noqa: BLE001 - every failure is the parent's to raise
         answer = (False, exc)
     try:
-        send.send(answer)
+        connection.send(answer)
+    except (BrokenPipeError, EOFError, OSError):
+        pass
     except Exception as exc:  # noqa: BLE001 - an exception that cannot be pickled
-        send.send((False, RuntimeError(f"{type(exc).__name__}: {exc}; from {answer[1]!r}")))
+        connection.send((False, RuntimeError(f"{type(exc).__name__}: {exc}; from {answer[1]!r}")))
     finally:
-        send.close()
+        connection.close()

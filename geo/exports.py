@@ -27,14 +27,14 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
 from geo._faults import checkpoint
-from geo._parallel import Beside
+from geo._parallel import Helper
 from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
 from geo.columns import records, typed_column
 from geo.model import Model, require_columns
@@ -89,6 +89,7 @@ def write_outputs(
     options: MapOptions | None = None,
     title: str = "Incidents",
     parallel: bool = False,
+    helper: Helper | None = None,
 ) -> dict[str, Path]:
     """Write every output file of ``model`` into ``out_dir``.
 
@@ -106,6 +107,11 @@ def write_outputs(
     parallel : bool, default False
         Draw the static images in a second process while this one writes
         the tables and the HTML map (the bytes are the same).
+    helper : geo._parallel.Helper, optional
+        That second process, started earlier by the caller with
+        :data:`geo.static.DRAWING_MODULES` (a build starts it before it
+        loads and merges, so its imports are done by now); it is the
+        caller's to close.
 
     Returns
     -------
@@ -118,8 +124,7 @@ def write_outputs(
     TypeError
         If ``model`` is not a Model.
     """
-    from geo.static import static_images
-    from geo.webmap import fragment_text, map_document, page_text
+    from geo.static import DRAWING_MODULES, static_plan
 
     if not isinstance(model, Model):
         raise TypeError(
@@ -127,7 +132,24 @@ def write_outputs(
         )
     options = options or MapOptions()
     folder = Path(out_dir)
-    drawing = Beside(static_images, model, title=title, parallel=parallel)
+    with contextlib.ExitStack() as stack:
+        if helper is None:
+            helper = stack.enter_context(Helper(DRAWING_MODULES, parallel=parallel))
+        plan, attribution = static_plan(model)
+        drawing = helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
+        return _write_all(folder, model, options, title, drawing)
+
+
+def _write_all(
+    folder: Path,
+    model: Model,
+    options: MapOptions,
+    title: str,
+    drawing: Callable[[], dict[str, bytes]],
+) -> dict[str, Path]:
+    """Make every text, wait for the drawing, then write the files (see :func:`write_outputs`)."""
+    from geo.webmap import fragment_text, map_document, page_text
+
     # Everything is made before the first byte is written: bad input leaves
     # the previous outputs as they were.
     texts = {
@@ -141,7 +163,7 @@ def write_outputs(
     texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
     if options.fragment:
         texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
-    images = drawing.result()
+    images = drawing()
     paths: dict[str, Path] = {}
     for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
         write_text_atomic(folder / name, texts[name])

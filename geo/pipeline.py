@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from geo import __version__, _incremental
 from geo._faults import checkpoint
-from geo._parallel import Extractor
+from geo._parallel import Extractor, Helper
 from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, read_article
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
@@ -270,74 +270,77 @@ def build(
         )
         if unchanged is not None:
             return unchanged
-    resources = resources or load_resources(region=region)
-    # A build is one unit (geo.publish): the output folder stays locked until
-    # its files are in place, and what they owe is committed with the store.
-    with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
-        with store.transaction():
-            if online:
-                from geo.geocode import OnlineGeocoder, StoreCache
+    # The static image is drawn in a second process (--jobs above 1), started now
+    # so that its imports are done while this one loads and merges.
+    from geo.static import DRAWING_MODULES
 
-                url = urlsplit(nominatim)
-                geocoder = OnlineGeocoder(
-                    cache=StoreCache(store),
-                    region=resources.region,
-                    domain=url.netloc + url.path.rstrip("/"),
-                    scheme=url.scheme or "https",
-                    districts=resources.districts,
+    with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer:
+        resources = resources or load_resources(region=region)
+        # A build is one unit (geo.publish): the output folder stays locked until
+        # its files are in place, and what they owe is committed with the store.
+        with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
+            with store.transaction():
+                if online:
+                    from geo.geocode import OnlineGeocoder, StoreCache
+
+                    url = urlsplit(nominatim)
+                    geocoder = OnlineGeocoder(
+                        cache=StoreCache(store),
+                        region=resources.region,
+                        domain=url.netloc + url.path.rstrip("/"),
+                        scheme=url.scheme or "https",
+                        districts=resources.districts,
+                    )
+                    resources = replace(resources, online=geocoder)
+                debt = Debt.open(store, folder)
+                if rebuild:
+                    store.clear()
+                _incremental.mark_outputs(store, None)  # until this build's outputs are all written
+                reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
+                store.set_meta("extractor", extractor_fingerprint())
+                stage(BUILD_STAGES[0])
+                scan = _incremental.scan(store, files)
+                wrap = progress or (lambda items, total: items)
+                ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
+                pruned = _prune(store) if prune else []
+                stage(BUILD_STAGES[1])
+                model = _frames(store, resources)
+                unresolved = sorted({u.surface for u in store.unresolved()})
+                from geo.columns import records
+
+                new_incidents = records(model.incidents.drop(columns="geometry"))
+                store.replace_incidents(new_incidents)
+                changes = debt.changes(
+                    new_incidents=new_incidents,
+                    new_claims=records(model.claims[model.claims["scope"] == "area"]),
+                    read=ingest.new,
+                    replaced=ingest.replaced,
+                    pruned=pruned,
+                    present=store.article_ids(),
                 )
-                resources = replace(resources, online=geocoder)
-            debt = Debt.open(store, folder)
-            if rebuild:
-                store.clear()
-            _incremental.mark_outputs(store, None)  # until this build's outputs are all written
-            reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
-            store.set_meta("extractor", extractor_fingerprint())
-            stage(BUILD_STAGES[0])
-            scan = _incremental.scan(store, files)
-            wrap = progress or (lambda items, total: items)
-            ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
-            pruned = _prune(store) if prune else []
-            stage(BUILD_STAGES[1])
-            model = _frames(store, resources)
-            unresolved = sorted({u.surface for u in store.unresolved()})
-            from geo.columns import records
-
-            new_incidents = records(model.incidents.drop(columns="geometry"))
-            store.replace_incidents(new_incidents)
-            changes = debt.changes(
-                new_incidents=new_incidents,
-                new_claims=records(model.claims[model.claims["scope"] == "area"]),
-                read=ingest.new,
-                replaced=ingest.replaced,
-                pruned=pruned,
-                present=store.article_ids(),
+                token = debt.record(store, folder, changes)
+                checkpoint("before-commit")
+            checkpoint("after-commit")
+            # The changelog describes the last build that changed something: a build
+            # with nothing new leaves it, like every other output, byte for byte.
+            report = {}
+            if has_changes(changes) or not (out / CHANGES_NAME).exists():
+                report[CHANGES_NAME] = json.dumps(changes, indent=2, sort_keys=True) + "\n"
+            stage(BUILD_STAGES[2])
+            outputs = folder.publish(
+                token,
+                lambda staging: _write_outputs(staging, model, resources, map_options, drawer),
+                extra=report,
             )
-            token = debt.record(store, folder, changes)
-            checkpoint("before-commit")
-        checkpoint("after-commit")
-        # The changelog describes the last build that changed something: a build
-        # with nothing new leaves it, like every other output, byte for byte.
-        report = {}
-        if has_changes(changes) or not (out / CHANGES_NAME).exists():
-            report[CHANGES_NAME] = json.dumps(changes, indent=2, sort_keys=True) + "\n"
-        stage(BUILD_STAGES[2])
-        outputs = folder.publish(
-            token,
-            lambda staging: _write_outputs(
-                staging, model, resources, map_options, parallel=jobs > 1
-            ),
-            extra=report,
-        )
-        outputs[CHANGES_NAME] = out / CHANGES_NAME
-        with Store(store_file) as recorded, recorded.transaction():
-            _incremental.mark_outputs(
-                recorded,
-                outputs_key,
-                outputs,
-                boundaries=resources.boundaries,
-                boundary_file=resources.boundary_file,
-            )
+            outputs[CHANGES_NAME] = out / CHANGES_NAME
+            with Store(store_file) as recorded, recorded.transaction():
+                _incremental.mark_outputs(
+                    recorded,
+                    outputs_key,
+                    outputs,
+                    boundaries=resources.boundaries,
+                    boundary_file=resources.boundary_file,
+                )
     return BuildResult(
         n_files=len(files),
         n_new=len(ingest.new),
@@ -417,13 +420,12 @@ def _write_outputs(
     model: Model,
     resources: Resources,
     map_options: MapOptions,
-    *,
-    parallel: bool,
+    drawer: Helper,
 ) -> dict[str, Path]:
     """Write every output file into ``folder``; return ``{file name: path}``.
 
-    With ``parallel`` (``--jobs`` above 1) the static images are drawn in a
-    second process meanwhile.
+    ``drawer`` draws the static images (in a second process with ``--jobs``
+    above 1) while this one writes the rest.
     """
     from geo.exports import write_outputs
 
@@ -432,7 +434,7 @@ def _write_outputs(
         model,
         options=map_options,
         title=f"Attacks in {resources.region.label}",
-        parallel=parallel,
+        helper=drawer,
     )
 
 

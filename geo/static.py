@@ -160,9 +160,29 @@ def static_images(
     """Draw ``model`` and return ``{"incidents.png": bytes, "incidents.svg": bytes}``.
 
     Both images are drawn before either is returned: a failure leaves no
-    half.  The same model gives the same bytes.
+    half.  The same model gives the same bytes.  This is
+    :func:`static_plan`, then :func:`draw_images` (which a build runs in a
+    second process: the plan is small, the model is not).
     """
-    plan = _plan(model)
+    plan, attribution = static_plan(model, attribution=attribution)
+    return draw_images(plan, title=title, attribution=attribution, formats=formats)
+
+
+def static_plan(model: Model, *, attribution: str = DEFAULT_ATTRIBUTION) -> tuple[Plan, str]:
+    """What the image shows, worked out from the model, and the credit line it prints."""
+    if model.boundaries is None and attribution == DEFAULT_ATTRIBUTION:
+        attribution = _NO_BOUNDARIES_ATTRIBUTION
+    return _plan(model), attribution
+
+
+def draw_images(
+    plan: Plan,
+    *,
+    title: str,
+    attribution: str,
+    formats: tuple[str, ...] = ("png", "svg"),
+) -> dict[str, bytes]:
+    """Draw a :func:`static_plan` as PNG and SVG bytes, keyed by file name."""
     try:
         import matplotlib
         import matplotlib.style
@@ -170,11 +190,19 @@ def static_images(
         raise ImportError(
             "the static map needs matplotlib; install it with: python -m pip install matplotlib"
         ) from exc
-    if model.boundaries is None and attribution == DEFAULT_ATTRIBUTION:
-        attribution = _NO_BOUNDARIES_ATTRIBUTION
     with matplotlib.style.context("default"), matplotlib.rc_context(_RC):
         fig = draw_figure(plan, title=title, attribution=attribution)
         return {f"incidents.{fmt}": image_bytes(fig, fmt, title) for fmt in formats}
+
+
+#: What :func:`draw_images` imports: a process that will draw imports these first.
+DRAWING_MODULES = (
+    "geo.static",
+    "matplotlib.style",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+)
 
 
 # -- validate ---------------------------------------------------------------

@@ -330,7 +330,7 @@ def test_write_outputs_writes_nothing_when_a_view_fails(model, tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr("geo.static.static_images", broken)
+    monkeypatch.setattr("geo.static.draw_images", broken)
     with pytest.raises(RuntimeError, match="drawing failed"):
         write_outputs(out, model)
     assert sorted(p.name for p in out.iterdir()) == ["incidents.csv"]

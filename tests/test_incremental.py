@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import _incremental, _parallel, exports, pipeline
+from geo import _incremental, _parallel, pipeline
 from geo.pipeline import build
 from geo.store import Store
 
@@ -180,12 +180,12 @@ def test_two_processes_give_the_outputs_of_one(resources, tmp_path, monkeypatch)
     _write(folder, range(24))
     drawn_beside = []
 
-    class RecordingBeside(_parallel.Beside):
+    class RecordingHelper(_parallel.Helper):
         def __init__(self, *args, parallel, **kwargs):
             drawn_beside.append(parallel)
             super().__init__(*args, parallel=parallel, **kwargs)
 
-    monkeypatch.setattr(exports, "Beside", RecordingBeside)
+    monkeypatch.setattr(pipeline, "Helper", RecordingHelper)
     serial = build([folder], out_dir=tmp_path / "one", resources=resources, jobs=1)
     pools = []
 

@@ -1,4 +1,4 @@
-"""One step beside the rest (geo._parallel.Beside): same value, same errors, another process."""
+"""A helper process started early (geo._parallel.Helper): same value, same errors, elsewhere."""
 
 from __future__ import annotations
 
@@ -7,43 +7,62 @@ import os
 
 import pytest
 
-from geo._parallel import Beside
+from geo._parallel import Helper
+
+HERE = "tests.test_parallel"
 
 
-def _pid_and(value: int, *, times: int) -> tuple[int, int]:
+def pid_and(value: int, *, times: int) -> tuple[int, int]:
     return os.getpid(), value * times
 
 
-def _fail(code: int) -> None:
+def fail(code: int) -> None:
     raise OSError(code, "no space left for the drawing", "incidents.png")
 
 
-def _die() -> None:
+def die() -> None:
     os._exit(3)
 
 
 def test_parallel_runs_in_another_process_and_returns_its_value():
-    pid, value = Beside(_pid_and, 6, times=7, parallel=True).result()
+    with Helper(["json"], parallel=True) as helper:
+        pid, value = helper.call(f"{HERE}:pid_and", 6, times=7)()
 
     assert value == 42
     assert pid != os.getpid()
 
 
 def test_not_parallel_runs_here_when_asked():
-    pid, value = Beside(_pid_and, 6, times=7, parallel=False).result()
+    with Helper(["json"], parallel=False) as helper:
+        pid, value = helper.call(f"{HERE}:pid_and", 6, times=7)()
 
     assert (pid, value) == (os.getpid(), 42)
 
 
 @pytest.mark.parametrize("parallel", [True, False])
-def test_the_functions_exception_is_raised_here_with_its_errno(parallel):
-    with pytest.raises(OSError) as caught:
-        Beside(_fail, errno.ENOSPC, parallel=parallel).result()
+def test_the_calls_exception_is_raised_here_with_its_errno(parallel):
+    with Helper(parallel=parallel) as helper, pytest.raises(OSError) as caught:
+        helper.call(f"{HERE}:fail", errno.ENOSPC)()
 
     assert caught.value.errno == errno.ENOSPC
     assert caught.value.filename == "incidents.png"
 
 
-def test_a_child_that_dies_is_reported_with_its_exit_code():
-    with pytest.raises(RuntimeError, match=r"_die ended without an answer \(exit code 3\)"):
-        Beside(_die, parallel=True).result()
+def test_a_helper_that_dies_is_reported_with_its_exit_code():
+    with Helper(parallel=True) as helper, pytest.raises(RuntimeError, match="exit code 3"):
+        helper.call(f"{HERE}:die")()
+
+
+def test_a_module_the_helper_cannot_import_fails_the_call_not_the_start():
+    with Helper(["no_such_module_here"], parallel=True) as helper:
+        with pytest.raises(ModuleNotFoundError, match="no_such_module_here"):
+            helper.call(f"{HERE}:pid_and", 1, times=1)()
+
+
+def test_a_helper_never_called_ends_with_its_owner():
+    helper = Helper(["json"], parallel=True)
+    process = helper._process
+    helper.close()
+
+    assert not process.is_alive()
+    assert process.exitcode == 0

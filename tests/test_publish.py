@@ -374,7 +374,7 @@ def test_outputs_that_fail_to_be_written_are_owed_to_the_next_build(
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr("geo.static.static_images", fail)
+    monkeypatch.setattr("geo.static.draw_images", fail)
     with pytest.raises(raised, match=message):
         build([folder], out_dir=out, resources=resources)
     assert _outputs(out) == references["old"]
