@@ -54,9 +54,11 @@ def test_a_helper_that_dies_is_reported_with_its_exit_code():
 
 
 def test_a_module_the_helper_cannot_import_fails_the_call_not_the_start():
-    with Helper(["no_such_module_here"], parallel=True) as helper:
-        with pytest.raises(ModuleNotFoundError, match="no_such_module_here"):
-            helper.call(f"{HERE}:pid_and", 1, times=1)()
+    with (
+        Helper(["no_such_module_here"], parallel=True) as helper,
+        pytest.raises(ModuleNotFoundError, match="no_such_module_here"),
+    ):
+        helper.call(f"{HERE}:pid_and", 1, times=1)()
 
 
 def test_a_helper_never_called_ends_with_its_owner():
