@@ -21,8 +21,9 @@ from pathlib import Path
 TARGET_BYTES = 4_000
 #: Outlets per event (1..this); several outlets per event is what makes merging work.
 MAX_OUTLETS_PER_EVENT = 4
-#: The first event's day; later events follow about one a day, so places repeat on far days.
-FIRST_DAY = dt.date(2024, 1, 1)
+#: The latest event; earlier ones go back two days each (10,000 articles span about
+#: 22 years; places repeat on far days), so no publication date lies in the future.
+LAST_DAY = dt.date(2025, 12, 31)
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 _OUTLETS = (
@@ -101,7 +102,7 @@ def events(n_articles: int, *, seed: int = 10) -> list[tuple[Event, int]]:
         event = Event(
             town=town,
             district=district,
-            day=FIRST_DAY + dt.timedelta(days=index * 2 + rng.randint(0, 1)),
+            day=LAST_DAY - dt.timedelta(days=index * 2 + rng.randint(0, 1)),
             attack=rng.randrange(len(_ATTACKS)),
             killed=rng.randint(1, 9),
             injured=rng.randint(0, 9),
@@ -160,7 +161,7 @@ def one_more(folder: Path, *, seed: int = 99) -> Path:
     """Write one extra article about a new event (the "one more article arrives" case)."""
     rng = random.Random(seed)
     town, district = rng.choice(seats())
-    event = Event(town, district, FIRST_DAY - dt.timedelta(days=30), 1, 3, 2)
+    event = Event(town, district, LAST_DAY + dt.timedelta(days=30), 1, 3, 2)
     path = folder / "zz-one-more.txt"
     path.write_text(article_text(event, 0, rng), encoding="utf-8")
     return path

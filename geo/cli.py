@@ -224,8 +224,8 @@ def _add_build(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     )  # fmt: skip
     build.add_argument(
         "-j", "--jobs", type=_positive_int, default=None, metavar="N",
-        help="processes that read new articles (default: the machine's cores); "
-        "the outputs are the same for any N",
+        help="processes that read new articles (default: the machine's cores); above 1, "
+        "the static image is also drawn in a second process; the outputs are the same for any N",
     )  # fmt: skip
     build.set_defaults(func=_build)
 

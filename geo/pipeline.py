@@ -467,17 +467,26 @@ def _unchanged_build(
     build left outputs owed in ``out`` (:mod:`geo.publish`), and (with
     ``prune``) no stored article's file is gone.
     """
-    if not store_file.exists() or OutputFolder.has_leftovers(out):
+    if not store_file.exists():
+        return None
+    if OutputFolder.has_leftovers(out):
+        logger.info("a build: an earlier one left its outputs owed in %s", out)
         return None
     with Store(store_file) as store:
         if store.get_meta("extractor") != extractor_fingerprint():
+            logger.info("a build: the store was read by another version of the extractor")
             return None
         boundaries = resources.boundaries if resources else None
         written = _incremental.written_outputs(store, key, boundaries=boundaries)
-        scan = _incremental.scan(store, files) if written is not None else None
-        if written is None or scan is None or not scan.nothing_new:
+        if written is None:
+            logger.info("a build: the outputs are missing, or were written with other settings")
+            return None
+        scan = _incremental.scan(store, files)
+        if not scan.nothing_new:
+            logger.info("a build: %d file(s) new or changed", len(scan.changed))
             return None
         if prune and any(not Path(p).exists() for p in store.article_paths().values()):
+            logger.info("a build: --prune, and a stored article's file is gone")
             return None
         n_incidents, n_claims = store.counts()
     for reason in scan.unreadable.values():
