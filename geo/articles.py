@@ -37,11 +37,11 @@ _HTML_SUFFIXES = frozenset({".html", ".htm"})
 #: and stay readable in CSV files.
 ARTICLE_ID_LENGTH = 16
 #: Characters of text read from one article (about 500 kB).  A long report is
-#: a few tens of kilobytes, so more is a concatenation or a dump; and the
-#: extractor's time grows faster than the text (``benchmarks/big_article.py``:
-#: 4 s for 250 kB, 10 s for 500 kB, 35 s for 1 MB), so the cap is what bounds
-#: one article's cost, and keeps a build's time in proportion to its articles.
-#: The rest is cut, with a warning.
+#: a few tens of kilobytes, so more is a concatenation or a dump.  Extraction
+#: grows with the text about linearly (``benchmarks/big_article.py``, text as
+#: dense in figures as a wire report: 1.0 s for 100 kB, 1.9 s for 250 kB, 3-4 s
+#: for 500 kB), so the cap is what bounds one article's cost, and keeps a
+#: build's time in proportion to its articles.  The rest is cut, with a warning.
 MAX_ARTICLE_CHARS = 500_000
 #: Bytes read from one file (20 MB): an HTML page carries scripts and styles
 #: around its text, and reading is cheap; past it, the file is cut.

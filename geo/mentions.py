@@ -268,13 +268,18 @@ def is_mappable(mention: PlaceMention) -> bool:
 
 
 def _article_places(gazetteer: Gazetteer, spots: list[list[Spot]]) -> list[Place]:
-    """Unambiguous in-region places of the article, to settle ambiguous ones."""
-    places = []
+    """Unambiguous in-region places of the article, to settle ambiguous ones.
+
+    Each place once: only its distance counts, and a long article names the
+    same towns hundreds of times (listing every mention made ranking
+    quadratic in the article's length).
+    """
+    places: dict[Place, None] = {}
     for spot in (s for sentence in spots for s in sentence):
         ranked = gazetteer.rank(spot.candidates)
         if len(ranked) == 1 and ranked[0].in_region and ranked[0].kind == "town":
-            places.append(ranked[0])
-    return places
+            places.setdefault(ranked[0])
+    return list(places)
 
 
 def _latest_explicit_date(sentences: Sequence[Sentence]) -> dt.date | None:
