@@ -451,3 +451,24 @@ def test_hyphenated_based_is_spotted_as_base(gazetteer, lexicon):
         ("Karachi", "base"),
         ("Gwadar", "incident"),
     ]
+
+
+def test_ranking_places_grows_with_the_article_not_its_square(gazetteer, lexicon, monkeypatch):
+    """A long article names the same towns again and again: each counts once as context."""
+    from geo import _matching
+
+    calls = []
+    real_km = _matching.km
+    monkeypatch.setattr(_matching, "km", lambda a, b: calls.append(1) or real_km(a, b))
+    paragraph = (
+        "Gunmen attacked a post in Kalat, police in Turbat and Gwadar said. "
+        "A blast in Hub wounded two people.\n\n"
+    )
+
+    def distances(repeats: int) -> int:
+        calls.clear()
+        extract_mentions(_article(paragraph * repeats), gazetteer=gazetteer, lexicon=lexicon)
+        return len(calls)
+
+    short, long = distances(20), distances(80)
+    assert 0 < long <= 4 * short + 10  # linear in the repeats (it was quadratic)
