@@ -45,6 +45,19 @@ class Lexicon:
     target: re.Pattern[str] | None = None
 
     @functools.cached_property
+    def any_trigger(self) -> re.Pattern[str]:
+        """Every trigger in one pattern: a sentence it does not match has no trigger.
+
+        Most sentences of an article name no attack; one search settles them
+        instead of one per trigger.
+        """
+        flags = {p.flags for _, p in self.triggers} or {re.IGNORECASE}
+        if len(flags) > 1:  # not one pattern's worth: match anything, ask each
+            return re.compile("")
+        alternatives = "|".join(f"(?:{p.pattern})" for _, p in self.triggers) or "(?!)"
+        return re.compile(alternatives, flags.pop())
+
+    @functools.cached_property
     def max_verb_words(self) -> int:
         """Return the longest verb phrase, in words."""
         return max((len(w) for w in self.verbs), default=1)

@@ -224,6 +224,8 @@ def find_triggers(
     A trigger that requires militants killed or caught in its sentence
     (``requires=militant_figure``) counts only beside such a figure.
     """
+    if lexicon.any_trigger.search(text) is None:
+        return ()
     found: list[Trigger] = []
     militants = any(f.role == "militant" and f.kind in ("killed", "captured") for f in figures)
     needs = lexicon.trigger_requires or ("",) * len(lexicon.triggers)

@@ -174,3 +174,26 @@ def test_missing_table_names_the_file(data_dir):
     (data_dir / "roles.csv").unlink()
     with pytest.raises(FileNotFoundError, match="roles.csv"):
         load_lexicon(data_dir)
+
+
+def test_any_trigger_matches_where_one_trigger_does_and_nowhere_else(lexicon):
+    sentences = [
+        "Gunmen opened fire on a bus near Turbat.",
+        "A suicide bomber struck the convoy.",
+        "Traders kept their shops shut on Sunday.",
+        "The district administration met the elders.",
+    ]
+    for sentence in sentences:
+        one = any(p.search(sentence) for _, p in lexicon.triggers)
+        assert (lexicon.any_trigger.search(sentence) is not None) == one, sentence
+    assert lexicon.any_trigger.search(sentences[0]) is not None
+    assert lexicon.any_trigger.search(sentences[3]) is None
+
+
+def test_any_trigger_with_mixed_flags_asks_each_trigger(lexicon):
+    import dataclasses
+
+    mixed = dataclasses.replace(
+        lexicon, triggers=(*lexicon.triggers, ("bombing", re.compile("BOOM")))
+    )
+    assert mixed.any_trigger.search("anything at all") is not None  # every pattern is asked
