@@ -64,6 +64,8 @@ def classify(words: str, lexicon: Lexicon, *, nearest_end: bool = False) -> Clai
     With ``nearest_end`` the match closest to the end of ``words`` wins (the
     speaker right before the verb); otherwise the table's order decides.
     """
+    if lexicon.any_claimant.search(words) is None:
+        return None
     best: tuple[int, int, Claimant] | None = None
     for rank, (pattern, name, kind) in enumerate(lexicon.claimants):
         for m in pattern.finditer(words):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,11 +52,12 @@ class Lexicon:
         Most sentences of an article name no attack; one search settles them
         instead of one per trigger.
         """
-        flags = {p.flags for _, p in self.triggers} or {re.IGNORECASE}
-        if len(flags) > 1:  # not one pattern's worth: match anything, ask each
-            return re.compile("")
-        alternatives = "|".join(f"(?:{p.pattern})" for _, p in self.triggers) or "(?!)"
-        return re.compile(alternatives, flags.pop())
+        return _any_of([p for _, p in self.triggers])
+
+    @functools.cached_property
+    def any_claimant(self) -> re.Pattern[str]:
+        """Every claimant pattern in one: a phrase it does not match names no claimant."""
+        return _any_of([p for p, _, _ in self.claimants])
 
     @functools.cached_property
     def max_verb_words(self) -> int:
@@ -99,6 +101,19 @@ def _compile(pattern: str, path: Path, line: int) -> re.Pattern[str]:
         return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
     except re.error as exc:
         raise ValueError(f"{path} line {line}: bad pattern {pattern!r}: {exc}") from None
+
+
+def _any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches where any of ``patterns`` does (a filter before asking each).
+
+    Patterns compiled with different flags cannot share one: then the
+    result matches everything, and each pattern is asked as before.
+    """
+    flags = {p.flags for p in patterns}
+    if len(flags) > 1:
+        return re.compile("")
+    alternatives = "|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)"
+    return re.compile(alternatives, flags.pop() if flags else 0)
 
 
 def load_lexicon(data_dir: Path = PROJECT_DATA) -> Lexicon:

@@ -9,6 +9,7 @@ figures.  Pure.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -68,9 +69,9 @@ class Token:
     start: int
     end: int
 
-    @property
+    @functools.cached_property
     def low(self) -> str:
-        """The token casefolded, for comparisons."""
+        """The token casefolded, for comparisons (once: numbers look at their neighbours often)."""
         return self.text.casefold()
 
 

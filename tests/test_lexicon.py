@@ -197,3 +197,12 @@ def test_any_trigger_with_mixed_flags_asks_each_trigger(lexicon):
         lexicon, triggers=(*lexicon.triggers, ("bombing", re.compile("BOOM")))
     )
     assert mixed.any_trigger.search("anything at all") is not None  # every pattern is asked
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["a police official", "the Inter-Services Public Relations", "Dawn", "residents", "he"],
+)
+def test_any_claimant_matches_where_one_claimant_pattern_does(lexicon, phrase):
+    one = any(p.search(phrase) for p, _, _ in lexicon.claimants)
+    assert (lexicon.any_claimant.search(phrase) is not None) == one
