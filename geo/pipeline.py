@@ -331,6 +331,7 @@ def build(
                 token,
                 lambda staging: _write_outputs(staging, model, resources, map_options, drawer),
                 extra=report,
+                keep=[CHANGES_NAME],
             )
             outputs[CHANGES_NAME] = out / CHANGES_NAME
             with Store(store_file) as recorded, recorded.transaction():

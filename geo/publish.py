@@ -172,7 +172,12 @@ class OutputFolder:
         remove_orphans(self.path)
 
     def publish(
-        self, token: str | None, write: Writer, *, extra: Mapping[str, str] | None = None
+        self,
+        token: str | None,
+        write: Writer,
+        *,
+        extra: Mapping[str, str] | None = None,
+        keep: Iterable[str] = (),
     ) -> dict[str, Path]:
         """Write the outputs into a staging folder, then move them into place.
 
@@ -186,6 +191,10 @@ class OutputFolder:
             ``{file name: path}``; it must write nowhere else.
         extra
             More files by name, as text (``changes.json``).
+        keep
+            Outputs this publication leaves as they are (``changes.json`` of a
+            build that changed nothing).  Any other file the last publication
+            wrote and this one does not is removed.
 
         Returns
         -------
@@ -203,7 +212,10 @@ class OutputFolder:
             try:
                 staging.mkdir()
                 names = self._stage(staging, write, extra or {})
-                manifest = json.dumps({"token": token, "files": names}, indent=1) + "\n"
+                kept = sorted(set(keep) - set(names))
+                manifest = (
+                    json.dumps({"token": token, "files": names, "kept": kept}, indent=1) + "\n"
+                )
                 write_text_atomic(staging / MANIFEST_NAME, manifest)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -251,10 +263,41 @@ class OutputFolder:
             else:
                 os.replace(source, target)
                 checkpoint("mid-publish")
-        if manifest["token"] is not None:
-            os.replace(staging / MANIFEST_NAME, self.path / STATE_NAME)
+        previous = self._state()
+        current = [*manifest["files"], *manifest.get("kept", [])]
+        # An output the last publication wrote and this one does not (the
+        # fragment, once --fragment is dropped) would show old figures beside
+        # new ones: it goes.  Only plain names of this folder are touched.
+        for name in previous.get("files", []):
+            if name not in current and _own_output(name):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.path / name).unlink()
+        token = manifest["token"] if manifest["token"] is not None else previous.get("token")
+        state = json.dumps({"token": token, "files": current}, indent=1) + "\n"
+        if state != _text_or_empty(self.path / STATE_NAME):
+            write_text_atomic(self.path / STATE_NAME, state)
         fsync_dir(self.path)
         shutil.rmtree(staging, ignore_errors=True)
+
+    def _state(self) -> dict[str, Any]:
+        """The state file's content: the published token and the files it wrote ({} if none)."""
+        try:
+            state = json.loads((self.path / STATE_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) else {}
+
+
+def _own_output(name: Any) -> bool:
+    """A name an output of this folder can have: plain, not hidden, not the state file."""
+    return isinstance(name, str) and bool(name) and Path(name).name == name and name[0] != "."
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 @dataclass

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from geo import _incremental, _parallel, pipeline
+from geo import _incremental, _parallel, exports, pipeline
+from geo.options import MapOptions
 from geo.pipeline import build
 from geo.store import Store
 
@@ -291,3 +292,14 @@ def test_path_keys_resolve_as_path_resolve_does(tmp_path, monkeypatch):
     keys = _incremental.PathKeys()
     assert [keys(p) for p in paths] == [_incremental.path_key(p) for p in paths]
     assert keys(tmp_path / "link.txt") == str((real / "a.txt").resolve())
+
+
+def test_dropping_the_fragment_removes_it_and_keeps_the_change_report(resources, tmp_path):
+    folder, out, _ = _built(tmp_path, resources, 2)
+    build([folder], out_dir=out, resources=resources, map_options=MapOptions(fragment=True))
+    assert (out / exports.FRAGMENT_NAME).exists()
+
+    build([folder], out_dir=out, resources=resources)  # nothing new, no fragment asked
+
+    assert not (out / exports.FRAGMENT_NAME).exists()  # its figures would go stale
+    assert (out / pipeline.CHANGES_NAME).exists()

@@ -97,6 +97,35 @@ def test_identical_files_are_not_touched(tmp_path):
     assert (out / STATE_NAME).stat().st_mtime_ns == before[STATE_NAME]
 
 
+def test_an_output_the_last_publication_wrote_and_this_one_does_not_is_removed(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own", encoding="utf-8")
+    with OutputFolder(out) as folder:
+        folder.publish("t1", _writer({"a.csv": "1\n", "fragment.html": "old"}), extra={"c": "3"})
+    with OutputFolder(out) as folder:
+        folder.publish("t2", _writer({"a.csv": "2\n"}), keep=["c"])
+
+    # The stale fragment goes; the kept file, and a file the tool never wrote, stay.
+    assert sorted(p.name for p in out.iterdir()) == [STATE_NAME, "a.csv", "c", "notes.txt"]
+    assert json.loads((out / STATE_NAME).read_text())["files"] == ["a.csv", "c"]
+
+
+def test_a_state_file_naming_paths_elsewhere_removes_nothing_there(tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "precious.txt"
+    out.mkdir()
+    elsewhere.write_text("keep me", encoding="utf-8")
+    (out / ".hidden").write_text("keep me too", encoding="utf-8")
+    files = ["../precious.txt", str(elsewhere), ".hidden", STATE_NAME, ""]
+    (out / STATE_NAME).write_text(json.dumps({"token": "t0", "files": files}))
+    with OutputFolder(out) as folder:
+        folder.publish("t1", _writer({"a.csv": "1\n"}))
+
+    assert elsewhere.read_text() == "keep me"
+    assert (out / ".hidden").exists()
+    assert json.loads((out / STATE_NAME).read_text()) == {"token": "t1", "files": ["a.csv"]}
+
+
 def test_a_failing_writer_changes_nothing_and_leaves_no_staging(tmp_path):
     out = tmp_path / "out"
     with OutputFolder(out) as folder:
