@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.connection import Connection
@@ -93,9 +94,10 @@ class Helper:
     names its function as ``"module:function"``, looked up in the helper;
     its arguments and value are pickled (keep them small).  The helper is
     forked, so a module the parent imported before it started is the
-    parent's (tests patch it there).  Without fork, or with ``parallel``
-    false (``--jobs 1``), the call runs here when its result is asked for:
-    the value is the same either way.
+    parent's (tests patch it there).  Without a safe fork (only Linux has
+    one: macOS's system libraries may crash in a forked child), or with
+    ``parallel`` false (``--jobs 1``), the call runs here when its result
+    is asked for: the value is the same either way.
 
     Use as a context manager: leaving it ends the helper whatever it was doing.
     """
@@ -103,7 +105,7 @@ class Helper:
     def __init__(self, modules: Sequence[str] = (), *, parallel: bool = True) -> None:
         self._process: Any = None
         self._sent = False
-        if parallel and "fork" in multiprocessing.get_all_start_methods():
+        if parallel and _can_fork():
             context = multiprocessing.get_context("fork")
             self._connection, theirs = context.Pipe()
             self._process = context.Process(
@@ -153,6 +155,10 @@ class Helper:
             self._process.terminate()
             self._process.join()
         self._process = None
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _resolve(target: str) -> Callable[..., Any]:
