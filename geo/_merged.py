@@ -16,8 +16,9 @@ table, read whole), and merges anew only the groups whose articles are not
 the ones recorded: new, replaced or retracted articles, or a group that a
 new place has joined to another.  Everything the rows depend on besides
 the articles (the code, the data tables, the extractor, the district
-polygons) is in :func:`cache_key`: when it moves, every group is merged
-again.  The tests hold the result equal to a merge of the whole store.
+polygons) is in the key a build passes (:func:`geo._incremental.outputs_key`):
+when it moves, every group is merged again.  The tests hold the result
+equal to a merge of the whole store.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Where the store keeps the key of its merged groups (:func:`cache_key`).
+#: Where the store keeps the key its merged groups were made under.
 KEY_META = "merged_key"
 
 
@@ -92,8 +93,9 @@ def merged(store: Store, districts: gpd.GeoDataFrame | None, *, key: str) -> Mer
     """The store's incidents, re-merging only the groups whose articles changed.
 
     Call inside the build's transaction: the groups merged anew are stored.
-    ``key`` is :func:`cache_key` of this build; a store whose groups were
-    made under another key has all of them merged again.
+    ``key`` names what besides the articles the rows depend on (code, data
+    tables, district polygons); a store whose groups were made under
+    another key has all of them merged again.
     """
     if store.get_meta(KEY_META) != key:
         store.drop_merged()
@@ -105,8 +107,7 @@ def merged(store: Store, districts: gpd.GeoDataFrame | None, *, key: str) -> Mer
     for article_id, _seq, keys in links:
         articles[group_of[keys[0]]].add(article_id)
     recorded = store.merged_articles()
-    stale = [g for g, ids in recorded.items() if g not in found or sorted(articles[g]) != ids]
-    store.drop_merged(stale)
+    store.drop_merged(g for g in recorded if g not in found)  # joined, or emptied
     dirty = sorted(g for g in found if recorded.get(g) != sorted(articles[g]))
     if dirty:
         _merge_groups(store, districts, dirty, articles, group_of)
@@ -149,12 +150,3 @@ def _merge_groups(
             body["owners"][claim_id] = incident.incident_id
     for group in dirty:
         store.put_merged(group, sorted(articles[group]), bodies[group])
-
-
-def cache_key(*parts: object) -> str:
-    """A key for the merged groups: whatever besides the articles their rows depend on."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:24]

@@ -306,13 +306,11 @@ def build(
                 stage(BUILD_STAGES[1])
                 model = _frames(store, resources)
                 unresolved = sorted({u.surface for u in store.unresolved()})
-                from geo.columns import records
-
-                new_incidents = records(model.incidents.drop(columns="geometry"))
+                new_incidents, area_claims = _rows(model)
                 store.replace_incidents(new_incidents)
                 changes = debt.changes(
                     new_incidents=new_incidents,
-                    new_claims=records(model.claims[model.claims["scope"] == "area"]),
+                    new_claims=area_claims,
                     read=ingest.new,
                     replaced=ingest.replaced,
                     pruned=pruned,
@@ -617,6 +615,16 @@ def _extractor(resources: Resources, jobs: int) -> Extractor[Article, Extraction
     return Extractor(extract, replace(resources, districts=None), jobs=jobs)
 
 
+def _rows(model: Model) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The model's incidents (kept in the store) and area claims (for the change report)."""
+    from geo.columns import records
+
+    claims = model.claims
+    return records(model.incidents.drop(columns="geometry")), records(
+        claims[claims["scope"] == "area"]
+    )
+
+
 def _frames(store: Store, resources: Resources) -> Model:
     """The model of everything the store holds: incidents merged, claims, tables.
 
@@ -625,17 +633,15 @@ def _frames(store: Store, resources: Resources) -> Model:
     """
     import pandas as pd
 
-    from geo._merged import cache_key, merged
+    from geo._merged import merged
     from geo.districts import read_district_table
     from geo.model import aggregate
     from geo.schema import CLAIM_COLUMNS
     from geo.tables import area_frame, articles_frame, incident_table
 
     boundary = resources.boundary_file
-    key = cache_key(
-        _incremental.outputs_key(()),
-        resources.boundaries,
-        _incremental.stat_of(str(boundary)) if boundary else None,
+    key = _incremental.outputs_key(
+        (resources.boundaries, _incremental.stat_of(str(boundary)) if boundary else None)
     )
     found = merged(store, resources.districts, key=key)
     claims = store.claim_columns()

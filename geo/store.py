@@ -416,9 +416,9 @@ class Store:
     def claim_columns(self) -> dict[str, list[Any]]:
         """Every claim as the columns of ``claims.csv`` (``incident_id`` empty), by claim id.
 
-        The same values as :func:`geo.tables.claims_frame` of :meth:`claims`,
-        read straight into columns: a build with many claims makes no
-        object per claim.
+        The values :meth:`claims` gives (the article's outlet, its date as
+        ISO text, missing text as ""), read straight into columns: a build
+        with many claims makes no object per claim.
         """
         rows = self._conn.execute(
             "SELECT c.claim_id, '', c.scope, coalesce(c.area, ''), c.figure, c.role, "

@@ -20,7 +20,7 @@ import pandas as pd
 from geo.districts import join_districts
 from geo.incidents import reconcile
 from geo.records import ROLES, Article, Claim, Incident
-from geo.schema import AREA_COLUMNS, CLAIM_COLUMNS, INCIDENT_COLUMNS
+from geo.schema import AREA_COLUMNS, INCIDENT_COLUMNS
 
 _COUNT_COLUMNS = (
     "killed_civilians", "killed_security", "killed_militants", "killed_unspecified",
@@ -180,31 +180,6 @@ def area_frame(claims: Sequence[Claim], articles: Sequence[Article]) -> pd.DataF
     for column in ("low", "best", "high", "n_claims", "n_articles"):
         frame[column] = frame[column].astype("Int64")
     return frame
-
-
-def claims_frame(claims: Sequence[Claim]) -> pd.DataFrame:
-    """Return the ``claims.csv`` table."""
-    rows = [
-        {
-            "claim_id": c.claim_id,
-            "incident_id": c.incident_id,
-            "scope": c.scope,
-            "area": c.area,
-            "figure": c.figure,
-            "role": c.role,
-            "value_low": c.value_low,
-            "value_high": c.value_high,
-            "qualifier": c.qualifier,
-            "claimant": c.claimant,
-            "claimant_kind": c.claimant_kind,
-            "article_id": c.article_id,
-            "outlet": c.outlet,
-            "published": c.published.isoformat() if c.published else "",
-            "sentence": c.sentence,
-        }
-        for c in claims
-    ]
-    return pd.DataFrame(rows, columns=[*CLAIM_COLUMNS])
 
 
 def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import _merged
+from geo import _incremental, _merged
 from geo.incidents import merge_links, merge_reports
 from geo.pipeline import build
 from geo.records import Place, Report
@@ -167,7 +167,7 @@ def test_other_code_or_polygons_merge_every_group_again(resources, tmp_path, rem
     build([folder], out_dir=out, resources=resources)
     with_other_key = pytest.MonkeyPatch.context()
     with with_other_key as patch:
-        patch.setattr(_merged, "cache_key", lambda *parts: "another key")
+        patch.setattr(_incremental, "outputs_key", lambda settings: "another key")
         (folder / "zz.txt").write_text(_article("Pasni", 8, 1, "Wire 9"), encoding="utf-8")
         build([folder], out_dir=out, resources=resources)
     assert remerged[1][0] == remerged[1][1]

@@ -17,6 +17,7 @@ import pytest
 from faults import read_only, small_disk
 
 from geo.records import Article, Claim, Place, Report
+from geo.schema import CLAIM_COLUMNS
 from geo.store import (
     LOCK_TIMEOUT_ENV,
     SCHEMA_VERSION,
@@ -119,6 +120,30 @@ def test_round_trip_of_empty_fields(path):
         assert store.articles() == [bare]
         assert store.reports() == [report]
         assert store.claims() == []
+
+
+def test_claim_columns_are_the_claims_as_claims_csv_writes_them(path):
+    bare = Article("b" * 16, "x.txt", "Text.")
+    empty = Claim("C9", bare.article_id, "area", "", "", "killed", "civilian", 4, 4, "", "",
+                  "", None, "", 0, 0)  # fmt: skip
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [_claim("C1", 3)], [])
+        store.add_article(bare, [empty], [])
+    with Store(path) as store:
+        columns = store.claim_columns()
+    assert list(columns) == list(CLAIM_COLUMNS)
+    rows = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    assert rows == [
+        {"claim_id": "C1", "incident_id": "", "scope": "incident", "area": "Kalat",
+         "figure": "killed", "role": "security", "value_low": 3, "value_high": 5,
+         "qualifier": "at least", "claimant": "police", "claimant_kind": "official",
+         "article_id": ARTICLE.article_id, "outlet": "Valley Courier", "published": "2026-02-01",
+         "sentence": "Police said three guards were killed."},
+        {"claim_id": "C9", "incident_id": "", "scope": "area", "area": "", "figure": "killed",
+         "role": "civilian", "value_low": 4, "value_high": 4, "qualifier": "", "claimant": "",
+         "claimant_kind": "unattributed", "article_id": bare.article_id, "outlet": "",
+         "published": "", "sentence": ""},
+    ]  # fmt: skip
 
 
 def test_add_article_twice_replaces(path):
