@@ -257,7 +257,7 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _file_name(path: str) -> str:
-    """The last part of a path written with either slash (what ``PurePath(path).name`` gives)."""
+    """The file name at the end of a path written with either slash (the article file)."""
     return posixpath.basename(posixpath.normpath(path.replace("\\", "/")))
 
 
