@@ -66,17 +66,20 @@ class NotRegularFileError(OSError):
 
 def walk(
     folder: pathlib.Path, wanted: Callable[[str], bool]
-) -> tuple[list[pathlib.Path], list[Skipped]]:
-    """Return the regular files under ``folder`` with names ``wanted`` accepts, and the skipped.
+) -> tuple[list[pathlib.Path], list[Skipped], set[pathlib.Path]]:
+    """Return the regular files under ``folder`` that ``wanted`` accepts, the skipped, the links.
 
     Hidden files and folders are left out silently; so are names ``wanted``
     refuses.  Symbolic links are followed, to files and to folders, but a
     folder reached twice (a link back to an ancestor, or two links to one
     place) is walked once, and a link that loops or leads nowhere is skipped
-    with its reason, as is a folder that cannot be listed.
+    with its reason, as is a folder that cannot be listed.  The third value
+    names the files that are symbolic links: the listing tells, so a caller
+    need not ask the disk again for each file.
     """
     files: list[pathlib.Path] = []
     skipped: list[Skipped] = []
+    links: set[pathlib.Path] = set()
     seen: set[tuple[int, int]] = set()
     stack = [folder]
     while stack:
@@ -110,14 +113,17 @@ def walk(
                 below.append(path)
             elif wanted(entry.name) or entry.is_symlink() and _loops(path):
                 # A regular file, as the listing says (no link): nothing to check.
-                regular = not entry.is_symlink() and entry.is_file(follow_symlinks=False)
+                link = entry.is_symlink()
+                regular = not link and entry.is_file(follow_symlinks=False)
                 problem = "" if regular else file_problem(path)
                 if problem:
                     skipped.append(Skipped(path, problem))
                 else:
                     files.append(path)
+                    if link:
+                        links.add(path)
         stack.extend(reversed(below))
-    return files, skipped
+    return files, skipped, links
 
 
 def file_problem(path: pathlib.Path) -> str:

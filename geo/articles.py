@@ -144,14 +144,15 @@ def find_article_files(
     skipped: list[Skipped] = []
     real = PathKeys()
     for given in paths:
-        files, missed = _expand(pathlib.Path(given))
+        files, missed, links = _expand(pathlib.Path(given))
         skipped.extend(missed)
         for path in files:
-            found.setdefault(real(path), path)
+            found.setdefault(real(path, is_link=path in links), path)
     return sorted(found.values()), skipped
 
 
-def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped]]:
+def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped], set[pathlib.Path]]:
+    """The article files a given path stands for, those skipped, and which files are links."""
     if path.is_dir():
         return walk(path, _is_article_name)
     if path.is_file():
@@ -160,7 +161,7 @@ def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped]]:
                 f"Article file {str(path)!r} has suffix {path.suffix!r}; expected one of "
                 f"{', '.join(ARTICLE_SUFFIXES)}. Rename or convert the file, or leave it out."
             )
-        return [path], []
+        return [path], [], {path} if path.is_symlink() else set()
     if path.exists():
         raise ValueError(f"Article path {str(path)!r} is neither a file nor a folder.")
     if path.is_symlink():

@@ -332,25 +332,33 @@ def _csv(table: pd.DataFrame) -> str:
 
 def _cells(values: list[Any], kind: str) -> list[str]:
     """One column's cells, quoted: what :func:`_cell` and :func:`_quoted` make of each value."""
-    if kind == "str" and all(type(v) is str for v in values):
+    if kind == "str" and set(map(type, values)) <= {str}:
+        # Most text columns (ids, dates, names) need nothing: one search over
+        # the whole column says so, where a search per cell would take longer.
+        if not _PLAIN_COLUMN.search("\0".join(values)):
+            return list(values)
         return [
             _quoted("'" + v if v.startswith(FORMULA_STARTS) else v)
             if v and (v[0] in _FIRST_OF_FORMULA or _NEEDS_QUOTES.search(v))
             else v
             for v in values
         ]
+    if kind == "int":  # whole numbers need no quotes; a missing one is ""
+        return [str(v) if type(v) is int else _quoted(_cell(v, kind)) for v in values]
     return [_quoted(_cell(value, kind)) for value in values]
 
 
 #: The characters that make a cell start a formula, or need quotes.
 _FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS))
 _NEEDS_QUOTES = re.compile(r'[,"\n\r]')
+#: In a column's cells joined by NUL: a cell that needs quotes or neutralising.
+_PLAIN_COLUMN = re.compile(r'[,"\n\r]|(?:^|\0)[=+\-@\t]')
 
 
 def _quoted(cell: str) -> str:
     # Python's csv module leaves a lone CR unquoted when lines end in LF; a
     # reader would then split the row.  Quote it, as any field with a separator.
-    if any(char in cell for char in ',"\n\r'):
+    if _NEEDS_QUOTES.search(cell):
         return '"' + cell.replace('"', '""') + '"'
     return cell
 

@@ -237,22 +237,29 @@ def _articles(articles: pd.DataFrame | None) -> pd.DataFrame:
     if articles is None:
         return empty_table(ARTICLE_COLUMNS)
     require_columns(articles, ("article_id", "url", "outlet", "published", "title"), "articles")
-    rows = []
-    for row in records(articles):
-        url = text(row.get("url")).strip()
-        rows.append(
-            {
-                "article_id": text(row["article_id"]),
-                "file": _file_name(text(row.get("path")))
-                if text(row.get("path"))
-                else text(row.get("file")),
-                "outlet": text(row.get("outlet")).strip() or url_host(url),
-                "url": url,
-                "published": row.get("published"),
-                "title": text(row.get("title")).strip(),
-            }
-        )
-    table = typed_table(pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
+
+    def texts(name: str) -> list[str]:  # a missing column is empty text
+        values = articles[name].tolist() if name in articles else [None] * len(articles)
+        return [v if type(v) is str else text(v) for v in values]
+
+    urls = [url.strip() for url in texts("url")]
+    columns = {
+        "article_id": texts("article_id"),
+        "file": [
+            _file_name(path) if path else file
+            for path, file in zip(texts("path"), texts("file"), strict=True)
+        ],
+        "outlet": [
+            outlet.strip() or url_host(url)
+            for outlet, url in zip(texts("outlet"), urls, strict=True)
+        ],
+        "url": urls,
+        "published": articles["published"].tolist()
+        if "published" in articles
+        else [None] * len(articles),
+        "title": [title.strip() for title in texts("title")],
+    }
+    table = typed_table(pd.DataFrame(columns, columns=list(ARTICLE_COLUMNS)), ARTICLE_COLUMNS)
     return table.sort_values("article_id", kind="stable").reset_index(drop=True)
 
 

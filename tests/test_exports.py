@@ -244,6 +244,15 @@ def test_csv_cells_that_start_a_formula_are_neutralised(payload, claims, tmp_pat
     assert [r["value_low"] for r in parsed] == ["197", "7"]
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_formula_below_plain_cells_is_neutralised_alone(payload, claims, tmp_path):
+    # A column is checked as a whole first: one bad cell under plain ones must be found.
+    rows = claims.sort_values("claim_id").assign(outlet=["Dawn", payload])
+    text = write_claims_csv(rows, tmp_path / "claims.csv").read_bytes().decode("utf-8")
+    parsed = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["outlet"] for r in parsed] == ["Dawn", "'" + payload]
+
+
 def test_numbers_stay_numbers_and_harmless_text_stays_as_is(incidents, tmp_path):
     frame = incidents.copy()
     frame["longitude"] = [-63.5, 62.3666667, None]  # never negative here, but numbers anyway

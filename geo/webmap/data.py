@@ -217,35 +217,41 @@ def _claims(
 ) -> dict[str, list[Any]]:
     """Claims column by column, grouped by incident in drawing order."""
     claims = model.claims[model.claims["scope"] == "incident"]
-    by_incident: dict[str, list[dict[str, Any]]] = {}
-    for claim in records(claims):
-        by_incident.setdefault(claim["incident_id"], []).append(claim)
+    # Column lists, and a claim by its row number: no object per claim.
+    (incident, article, sentence, figure, role, claim_id, low, high, qualifier, claimant,
+     kind) = (claims[c].tolist() for c in (
+        "incident_id", "article_id", "sentence", "figure", "role", "claim_id", "value_low",
+        "value_high", "qualifier", "claimant", "claimant_kind"))  # fmt: skip
+    by_incident: dict[str, list[int]] = {}
+    for i, owner in enumerate(incident):
+        by_incident.setdefault(owner, []).append(i)
     figure_rank = {f: i for i, f in enumerate(FIGURE_KINDS)}
     role_rank = {r: i for i, r in enumerate(ROLES)}
     kind_rank = {k: i for i, k in enumerate(KIND_LABELS)}
     columns: dict[str, list[Any]] = {
         k: [] for k in ("cl0", "f", "ro", "lo", "hi", "q", "who", "kd", "a", "sent")
     }
+    ref = strings.ref
     for row in rows:
         columns["cl0"].append(len(columns["f"]))
         group = by_incident.get(row["incident_id"], [])
         # Claims from one sentence sit together, so the popup quotes it once.
         group.sort(
-            key=lambda c: (
-                c["article_id"], c["sentence"], figure_rank.get(c["figure"], 99),
-                role_rank.get(c["role"], 99), c["claim_id"],
+            key=lambda i: (
+                article[i], sentence[i], figure_rank.get(figure[i], 99),
+                role_rank.get(role[i], 99), claim_id[i],
             )
         )  # fmt: skip
-        for claim in group:
-            columns["f"].append(figure_rank.get(claim["figure"], 0))
-            columns["ro"].append(role_rank.get(claim["role"], len(ROLES) - 1))
-            columns["lo"].append(integer(claim["value_low"]))
-            columns["hi"].append(integer(claim["value_high"]))
-            columns["q"].append(strings.ref(claim["qualifier"]))
-            columns["who"].append(strings.ref(_who(claim["claimant"])))
-            columns["kd"].append(kind_rank.get(claim["claimant_kind"], 3))
-            columns["a"].append(articles.get(claim["article_id"], -1))
-            columns["sent"].append(strings.ref(claim["sentence"]))
+        for i in group:
+            columns["f"].append(figure_rank.get(figure[i], 0))
+            columns["ro"].append(role_rank.get(role[i], len(ROLES) - 1))
+            columns["lo"].append(integer(low[i]))
+            columns["hi"].append(integer(high[i]))
+            columns["q"].append(ref(qualifier[i]))
+            columns["who"].append(ref(_who(claimant[i])))
+            columns["kd"].append(kind_rank.get(kind[i], 3))
+            columns["a"].append(articles.get(article[i], -1))
+            columns["sent"].append(ref(sentence[i]))
     columns["cl0"].append(len(columns["f"]))
     return columns
 
