@@ -52,6 +52,8 @@ class Scan:
     unreadable: dict[Path, str] = field(default_factory=dict)
     #: Files to read: new, changed, or not recorded; with their stat (None: stat failed).
     changed: list[tuple[Path, os.stat_result | None]] = field(default_factory=list)
+    #: The store's key (resolved path) of each file stat'ed, by its path as text.
+    keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def nothing_new(self) -> bool:
@@ -74,7 +76,8 @@ def scan(store: Store, files: Iterable[Path]) -> Scan:
         except OSError:
             result.changed.append((path, None))  # reading it will say why
             continue
-        old = recorded.get(keys(path, is_link=link))
+        key = result.keys[str(path)] = keys(path, is_link=link)
+        old = recorded.get(key)
         if old is None or (old.size, old.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             result.changed.append((path, stat))
         elif old.error is not None:

@@ -544,7 +544,8 @@ def _ingest(
         logger.warning("skipped %s", reason)
         result.skipped[str(path)] = str(reason)
     keys = _incremental.PathKeys()
-    by_path = {keys(p): a for a, p in store.article_paths().items()}
+    # The scan resolved every input file: stored paths among them are not asked again.
+    by_path = {scan.keys.get(p) or keys(p): a for a, p in store.article_paths().items()}
     outcomes = _read_and_extract(scan.changed, store.article_ids(), resources, jobs=jobs)
     for path, stat, article, found, error in wrap(outcomes, len(scan.changed)):
         if article is None:
@@ -556,7 +557,7 @@ def _ingest(
             result.known += 1
             _incremental.record(store, path, stat, article_id=article.article_id)
             continue
-        old = by_path.get(keys(path))
+        old = by_path.get(scan.keys.get(str(path)) or keys(path))
         if old is not None and old != article.article_id:
             store.remove_article(old)
             result.replaced.append(old)

@@ -452,8 +452,10 @@ class Store:
 
     def report_links(self) -> list[tuple[str, int, list[str]]]:
         """Return ``(article_id, seq, links)`` of every report (see :func:`merge_links`)."""
-        rows = self._conn.execute("SELECT article_id, seq, links FROM report_links")
-        return [(a, seq, json.loads(links)) for a, seq, links in rows]
+        rows = self._conn.execute("SELECT article_id, seq, links FROM report_links").fetchall()
+        # One JSON array of every row's links: one decoder call, not one per report.
+        links = json.loads("[" + ",".join(row[2] for row in rows) + "]")
+        return [(a, seq, keys) for (a, seq, _), keys in zip(rows, links, strict=True)]
 
     def article_rows(self, articles: Iterable[str] | None = None) -> list[Article]:
         """Return the stored articles without their text (``text`` empty), by id."""
