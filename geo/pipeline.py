@@ -290,8 +290,9 @@ def build(
     region = resources.region if resources else region
     outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
     # Nothing new since a complete build: nothing loaded or merged, no output written.
+    scanned = None
     if not (rebuild or online):
-        unchanged = _unchanged_build(
+        unchanged, scanned = _unchanged_build(
             store_file, files, outputs_key, resources, prune=prune, out=out, paths=paths
         )
         if unchanged is not None:
@@ -325,7 +326,7 @@ def build(
                 reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
                 store.set_meta("extractor", extractor_fingerprint())
                 stage(BUILD_STAGES[0])
-                scan = _incremental.scan(store, files)
+                scan = _incremental.rescan(store, files, scanned)
                 wrap = progress or (lambda items, total: items)
                 ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
                 pruned = _prune(store) if prune else []
@@ -484,8 +485,11 @@ def _unchanged_build(
     prune: bool,
     out: Path,
     paths: Sequence[str | Path],
-) -> BuildResult | None:
+) -> tuple[BuildResult | None, _incremental.Scan | None]:
     """The result of a build with nothing to do, or None when there is something.
+
+    Returned with the scan of the files, when it got that far (the build
+    then need not scan them again: :func:`geo._incremental.rescan`).
 
     Nothing to do: every file is as it was read, the extractor is the same,
     the last build wrote all its outputs with the same code and options, no
@@ -493,33 +497,33 @@ def _unchanged_build(
     ``prune``) no stored article's file is gone.
     """
     if not store_file.exists():
-        return None
+        return None, None
     if OutputFolder.has_leftovers(out):
         logger.info("a build: an earlier one left its outputs owed in %s", out)
-        return None
+        return None, None
     with Store(store_file) as store:
         if store.get_meta("extractor") != extractor_fingerprint():
             logger.info("a build: the store was read by another version of the extractor")
-            return None
+            return None, None
         boundaries = resources.boundaries if resources else None
         written = _incremental.written_outputs(store, key, boundaries=boundaries)
         if written is None:
             logger.info("a build: the outputs are missing, or were written with other settings")
-            return None
+            return None, None
         scan = _incremental.scan(store, files)
         if not scan.nothing_new:
             logger.info("a build: %d file(s) new or changed", len(scan.changed))
-            return None
+            return None, scan
         if prune and any(not Path(p).exists() for p in store.article_paths().values()):
             logger.info("a build: --prune, and a stored article's file is gone")
-            return None
+            return None, scan
         n_incidents, n_claims = store.counts()
     for reason in scan.unreadable.values():
         logger.warning("skipped %s", reason)
     changes = describe_changes(
         old_incidents=[], new_incidents=[], old_claims=[], new_claims=[], new_articles=[]
     )
-    return BuildResult(
+    result = BuildResult(
         n_files=len(files),
         n_new=0,
         n_known=scan.unchanged,
@@ -533,6 +537,7 @@ def _unchanged_build(
         boundaries=written[1],
         changes=changes,
     )
+    return result, scan
 
 
 def _ingest(

@@ -279,6 +279,17 @@ class Store:
             raise
         _sqlite.commit(self._conn, self.path, self.timeout)
 
+    def commits(self) -> int:
+        """The file's change counter: it moves whenever a transaction writes the file.
+
+        SQLite keeps it in the database header, and with the rollback
+        journal this store uses (and no cache spill) it moves at every
+        commit that changed something, whichever connection made it.  Two
+        equal readings mean the file was not written in between.
+        """
+        with open(self.path, "rb") as handle:
+            return int.from_bytes(handle.read(28)[24:28], "big")
+
     # ------------------------------------------------------------------ meta
 
     def get_meta(self, key: str) -> str | None:

@@ -303,3 +303,58 @@ def test_dropping_the_fragment_removes_it_and_keeps_the_change_report(resources,
 
     assert not (out / exports.FRAGMENT_NAME).exists()  # its figures would go stale
     assert (out / pipeline.CHANGES_NAME).exists()
+
+
+def test_the_change_counter_moves_with_a_commit_from_any_connection(tmp_path):
+    path = tmp_path / "store.db"
+    with Store(path) as store, Store(path) as other:
+        first = store.commits()
+        store.article_ids()
+        assert store.commits() == first  # reading writes nothing
+        with other.transaction():
+            other.set_meta("note", "written by another connection")
+        assert store.commits() != first
+
+
+@pytest.fixture
+def counted_scans(monkeypatch):
+    """How many times a build stat'ed its input files against the store."""
+    calls: list[int] = []
+    real = _incremental.scan
+
+    def scan(store, files):
+        calls.append(1)
+        return real(store, files)
+
+    monkeypatch.setattr(_incremental, "scan", scan)
+    return calls
+
+
+@pytest.mark.slow
+def test_a_build_scans_its_files_once_unless_the_store_moved(
+    resources, tmp_path, counted_scans, monkeypatch
+):
+    folder, out, _ = _built(tmp_path, resources, 4)
+    _write(folder, [4])
+    _age(folder)
+    counted_scans.clear()
+    build([folder], out_dir=out, resources=resources)
+    assert len(counted_scans) == 1  # the check's scan, used again by the build
+
+    # Another connection writes the store between the check and the build: the
+    # check's scan may no longer say what the store holds, and is taken again.
+    _write(folder, [5])
+    _age(folder)
+    real_check = pipeline._unchanged_build
+
+    def check(*args, **kwargs):
+        answer = real_check(*args, **kwargs)
+        with Store(out / "incidentmap.db") as other, other.transaction():
+            other.set_meta("note", "a write between the check and the build")
+        return answer
+
+    monkeypatch.setattr(pipeline, "_unchanged_build", check)
+    counted_scans.clear()
+    result = build([folder], out_dir=out, resources=resources)
+    assert len(counted_scans) == 2
+    assert result.n_new == 1
