@@ -6,7 +6,7 @@ import pytest
 
 from geo.gpkg import LAYERS, write_geopackage
 from geo.model import aggregate
-from geo.schema import CLAIM_COLUMNS, DISTRICT_COLUMNS, INCIDENT_COLUMNS
+from geo.schema import AREA_COLUMNS, CLAIM_COLUMNS, DISTRICT_COLUMNS, INCIDENT_COLUMNS
 from tests.map_frames import claim, district_polygons, incident, make_claims, make_incidents
 
 
@@ -107,3 +107,46 @@ def test_a_failed_write_leaves_the_old_file(incidents, claims, tmp_path, monkeyp
         write_geopackage(path, aggregate(incidents, claims))
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["incidents.gpkg"]
+
+
+def test_plain_tables_hold_every_row_typed_and_counted(incidents, tmp_path):
+    # The claims and areas rows go in through SQLite: read back by GDAL, they
+    # are the model's, with nulls where a count or a date is missing.
+    claims = make_claims(
+        [
+            claim("C1", "I1", "killed", "civilian", 7, "police", "official", "Seven died."),
+            {**claim("C2", "", "killed", "security", 280, "BLA", "party", "A claim."),
+             "value_high": None, "published": "", "area": "Balochistan", "scope": "area"},
+        ]
+    )  # fmt: skip
+    areas = pd.DataFrame(
+        [["Balochistan", "killed", "security", 22, 22, 280, 2, 2, "BLA: 280", "a1; a2"]],
+        columns=list(AREA_COLUMNS),
+    )
+    model = aggregate(incidents, claims, areas=areas)
+    path = write_geopackage(tmp_path / "x.gpkg", model)
+    rows = pyogrio.read_dataframe(path, layer="claims").set_index("claim_id")
+    assert rows.loc["C1", "value_high"] == 7 and rows.loc["C1", "published"] == pd.Timestamp(
+        "2026-02-01"
+    )
+    assert pd.isna(rows.loc["C2", "value_high"]) and pd.isna(rows.loc["C2", "published"])
+    assert rows.loc["C2", "value_low"] == 280 and rows.loc["C2", "claimant"] == "BLA"
+    read = pyogrio.read_dataframe(path, layer="areas")
+    assert read[["area", "best", "high", "party_claims"]].values.tolist() == [
+        ["Balochistan", 22, 280, "BLA: 280"]
+    ]
+    with sqlite3.connect(path) as connection:
+        counts = dict(connection.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+        triggers = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'claims'"
+            )
+        }
+    connection.close()
+    assert (counts["claims"], counts["areas"]) == (2, 1)
+    # GDAL's triggers are back, so a row added later in QGIS is still counted.
+    assert triggers == {
+        "trigger_insert_feature_count_claims",
+        "trigger_delete_feature_count_claims",
+    }
