@@ -16,6 +16,7 @@ import pathlib
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -64,22 +65,31 @@ class NotRegularFileError(OSError):
     """The path is a FIFO, socket, device or folder where a file was expected."""
 
 
-def walk(
-    folder: pathlib.Path, wanted: Callable[[str], bool]
-) -> tuple[list[pathlib.Path], list[Skipped], set[pathlib.Path]]:
-    """Return the regular files under ``folder`` that ``wanted`` accepts, the skipped, the links.
+class Walked(NamedTuple):
+    """What :func:`walk` found."""
 
-    Hidden files and folders are left out silently; so are names ``wanted``
-    refuses.  Symbolic links are followed, to files and to folders, but a
-    folder reached twice (a link back to an ancestor, or two links to one
-    place) is walked once, and a link that loops or leads nowhere is skipped
-    with its reason, as is a folder that cannot be listed.  The third value
-    names the files that are symbolic links: the listing tells, so a caller
-    need not ask the disk again for each file.
+    #: The regular files ``wanted`` accepts, in the order walked.
+    files: list[pathlib.Path]
+    #: What could not be read, and why.
+    skipped: list[Skipped]
+    #: Which of ``files`` are symbolic links (the listing tells, so a caller
+    #: need not ask the disk again for each file).
+    links: set[pathlib.Path]
+    #: The names of the other files, which ``wanted`` refused.
+    refused: list[str]
+
+
+def walk(folder: pathlib.Path, wanted: Callable[[str], bool]) -> Walked:
+    """Find the regular files under ``folder`` that ``wanted`` accepts.
+
+    Hidden files and folders are left out silently; names ``wanted``
+    refuses are only listed.  Symbolic links are followed, to files and to
+    folders, but a folder reached twice (a link back to an ancestor, or two
+    links to one place) is walked once, and a link that loops or leads
+    nowhere is skipped with its reason, as is a folder that cannot be listed.
     """
-    files: list[pathlib.Path] = []
-    skipped: list[Skipped] = []
-    links: set[pathlib.Path] = set()
+    found = Walked([], [], set(), [])
+    files, skipped, links = found.files, found.skipped, found.links
     seen: set[tuple[int, int]] = set()
     stack = [folder]
     while stack:
@@ -122,8 +132,10 @@ def walk(
                     files.append(path)
                     if link:
                         links.add(path)
+            else:
+                found.refused.append(entry.name)
         stack.extend(reversed(below))
-    return files, skipped, links
+    return found
 
 
 def file_problem(path: pathlib.Path) -> str:

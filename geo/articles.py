@@ -21,9 +21,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from geo._decode import ArticleError, cut_bytes, decode_bytes, normalise_newlines
-from geo._files import PathKeys, Skipped, file_problem, read_limited, walk
+from geo._files import PathKeys, Skipped, Walked, file_problem, read_limited, walk
 from geo._html import reduce_html
 from geo.records import Article
 
@@ -135,6 +136,26 @@ def find_article_files(
     already walked, a folder that cannot be listed.  Links to files and
     folders elsewhere are followed.
     """
+    inputs = find_inputs(paths)
+    return inputs.files, inputs.skipped
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The article files under some paths, the entries skipped, and the other files."""
+
+    files: list[pathlib.Path]
+    skipped: list[Skipped]
+    #: Files in the folders that are not articles, counted by suffix ("3 .pdf not read").
+    ignored: dict[str, int]
+
+
+def find_inputs(paths: Iterable[str | os.PathLike]) -> Inputs:
+    """:func:`find_article_files`, with the other files in the folders counted too.
+
+    One walk of the folders finds both: a build's summary says what it did
+    not read without listing 10,000 names a second time.
+    """
     if isinstance(paths, str | bytes | os.PathLike):
         raise TypeError(
             f"paths must be an iterable of paths, got a single {type(paths).__name__} "
@@ -142,17 +163,20 @@ def find_article_files(
         )
     found: dict[str, pathlib.Path] = {}
     skipped: list[Skipped] = []
+    ignored: Counter[str] = Counter()
     real = PathKeys()
     for given in paths:
-        files, missed, links = _expand(pathlib.Path(given))
-        skipped.extend(missed)
-        for path in files:
-            found.setdefault(real(path, is_link=path in links), path)
-    return sorted(found.values()), skipped
+        walked = _expand(pathlib.Path(given))
+        skipped.extend(walked.skipped)
+        ignored.update(pathlib.PurePath(n).suffix.lower() or "(no suffix)" for n in walked.refused)
+        for path in walked.files:
+            link = bool(walked.links) and path in walked.links
+            found.setdefault(real(path, is_link=link), path)
+    return Inputs(sorted(found.values()), skipped, dict(sorted(ignored.items())))
 
 
-def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped], set[pathlib.Path]]:
-    """The article files a given path stands for, those skipped, and which files are links."""
+def _expand(path: pathlib.Path) -> Walked:
+    """The article files a given path stands for, with what :func:`geo._files.walk` tells."""
     if path.is_dir():
         return walk(path, _is_article_name)
     if path.is_file():
@@ -161,7 +185,7 @@ def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped], set[
                 f"Article file {str(path)!r} has suffix {path.suffix!r}; expected one of "
                 f"{', '.join(ARTICLE_SUFFIXES)}. Rename or convert the file, or leave it out."
             )
-        return [path], [], {path} if path.is_symlink() else set()
+        return Walked([path], [], {path} if path.is_symlink() else set(), [])
     if path.exists():
         raise ValueError(f"Article path {str(path)!r} is neither a file nor a folder.")
     if path.is_symlink():
@@ -174,7 +198,8 @@ def _expand(path: pathlib.Path) -> tuple[list[pathlib.Path], list[Skipped], set[
 
 
 def _is_article_name(name: str) -> bool:
-    return pathlib.PurePath(name).suffix.lower() in ARTICLE_SUFFIXES
+    # os.path, not PurePath: a folder of 10,000 names is read at every build.
+    return os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES
 
 
 def read_article(path: pathlib.Path) -> Article:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 from geo import __version__, _incremental
 from geo._faults import checkpoint
 from geo._parallel import Extractor, Helper
-from geo.articles import ARTICLE_SUFFIXES, ArticleError, find_article_files, read_article
+from geo.articles import ARTICLE_SUFFIXES, ArticleError, Inputs, find_inputs, read_article
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
 from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
@@ -273,7 +272,8 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}; pass 1 to extract in this process")
     paths = paths or [SAMPLE_ARTICLES]
     stage = on_stage or (lambda name: None)
-    files, unreadable = find_article_files(paths)
+    inputs = find_inputs(paths)
+    files, unreadable = inputs.files, inputs.skipped
     for item in unreadable:
         logger.warning("skipped %s", item)
     out = Path(out_dir)
@@ -285,7 +285,7 @@ def build(
     if (rebuild or not _stores_articles(store_file)) and not any(
         _why_unreadable(path) is None for path in files
     ):
-        raise NoReadableArticleError(_nothing_readable(paths, files))
+        raise NoReadableArticleError(_nothing_readable(paths, inputs))
     map_options = map_options or MapOptions()
     region = resources.region if resources else region
     outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
@@ -293,7 +293,7 @@ def build(
     scanned = None
     if not (rebuild or online):
         unchanged, scanned = _unchanged_build(
-            store_file, files, outputs_key, resources, prune=prune, out=out, paths=paths
+            store_file, inputs, outputs_key, resources, prune=prune, out=out
         )
         if unchanged is not None:
             return unchanged
@@ -373,7 +373,7 @@ def build(
         n_known=ingest.known,
         skipped=(*(str(item.path) for item in unreadable), *ingest.skipped),
         skip_reasons={**{str(item.path): item.reason for item in unreadable}, **ingest.skipped},
-        ignored=_ignored_suffixes(paths),
+        ignored=inputs.ignored,
         unresolved=tuple(unresolved),
         store=store_file,
         n_incidents=len(model.incidents),
@@ -385,23 +385,6 @@ def build(
         pruned=tuple(pruned),
         changes=changes,
     )
-
-
-def _ignored_suffixes(paths: Sequence[str | Path]) -> dict[str, int]:
-    """Count the files in the input folders that are not articles, by suffix.
-
-    Walks the folders as :func:`geo.articles.iter_article_files` does (hidden
-    files and folders left out), so that a summary can say "3 .pdf not read".
-    """
-    counts: Counter[str] = Counter()
-    for given in paths:
-        for _root, dirs, names in os.walk(given):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            for name in names:
-                suffix = Path(name).suffix.lower()
-                if not name.startswith(".") and suffix not in ARTICLE_SUFFIXES:
-                    counts[suffix or "(no suffix)"] += 1
-    return dict(sorted(counts.items()))
 
 
 def _stores_articles(store_file: Path) -> bool:
@@ -419,10 +402,10 @@ def _why_unreadable(path: Path) -> str | None:
     return None
 
 
-def _nothing_readable(paths: Sequence[str | Path], files: Sequence[Path]) -> str:
+def _nothing_readable(paths: Sequence[str | Path], inputs: Inputs) -> str:
     """Say what the input holds, for a build that found no readable article."""
-    skipped = {str(path): _why_unreadable(path) or "" for path in files}
-    ignored = _ignored_suffixes(paths)
+    skipped = {str(path): _why_unreadable(path) or "" for path in inputs.files}
+    ignored = inputs.ignored
     where = ", ".join(str(p) for p in paths)
     n_files = len(skipped) + sum(ignored.values())
     if not n_files:
@@ -478,13 +461,12 @@ INGEST_BATCH = 256
 
 def _unchanged_build(
     store_file: Path,
-    files: list[Path],
+    inputs: Inputs,
     key: str,
     resources: Resources | None,
     *,
     prune: bool,
     out: Path,
-    paths: Sequence[str | Path],
 ) -> tuple[BuildResult | None, _incremental.Scan | None]:
     """The result of a build with nothing to do, or None when there is something.
 
@@ -510,7 +492,7 @@ def _unchanged_build(
         if written is None:
             logger.info("a build: the outputs are missing, or were written with other settings")
             return None, None
-        scan = _incremental.scan(store, files)
+        scan = _incremental.scan(store, inputs.files)
         if not scan.nothing_new:
             logger.info("a build: %d file(s) new or changed", len(scan.changed))
             return None, scan
@@ -524,12 +506,12 @@ def _unchanged_build(
         old_incidents=[], new_incidents=[], old_claims=[], new_claims=[], new_articles=[]
     )
     result = BuildResult(
-        n_files=len(files),
+        n_files=len(inputs.files),
         n_new=0,
         n_known=scan.unchanged,
         skipped=tuple(str(p) for p in scan.unreadable),
         skip_reasons={str(p): str(why) for p, why in scan.unreadable.items()},
-        ignored=_ignored_suffixes(paths),
+        ignored=inputs.ignored,
         store=store_file,
         n_incidents=n_incidents,
         n_claims=n_claims,

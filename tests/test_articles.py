@@ -11,6 +11,7 @@ from geo.articles import (
     ArticleError,
     decode_bytes,
     find_article_files,
+    find_inputs,
     iter_article_files,
     parse_article,
     read_article,
@@ -579,3 +580,15 @@ def test_english_with_a_few_names_in_another_script_is_not_warned_about(caplog):
     with caplog.at_level(logging.WARNING, logger="geo.articles"):
         parse_article(BODY + " The town is written کوئٹہ locally.", path="en.txt")
     assert caplog.text == ""
+
+
+def test_find_inputs_counts_the_files_it_does_not_read_in_the_same_walk(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    for name in ("a.txt", "sub/b.MD", "sub/scan.pdf", "notes.PDF", "README", ".x.pdf",
+                 ".hidden/c.csv", "sub/table.csv"):  # fmt: skip
+        (tmp_path / name).write_text("Text.", encoding="utf-8")
+    inputs = find_inputs([tmp_path])
+    assert [p.name for p in inputs.files] == ["a.txt", "b.MD"]
+    assert inputs.ignored == {"(no suffix)": 1, ".csv": 1, ".pdf": 2}
+    assert find_article_files([tmp_path]) == (inputs.files, inputs.skipped)
