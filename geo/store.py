@@ -431,15 +431,30 @@ class Store:
         ISO text, missing text as ""), read straight into columns: a build
         with many claims makes no object per claim.
         """
-        rows = self._conn.execute(
-            "SELECT c.claim_id, '', c.scope, coalesce(c.area, ''), c.figure, c.role, "
-            "c.value_low, c.value_high, coalesce(c.qualifier, ''), coalesce(c.claimant, ''), "
-            "coalesce(nullif(c.claimant_kind, ''), 'unattributed'), c.article_id, "
-            "coalesce(a.outlet, ''), coalesce(a.published, ''), coalesce(c.sentence, '') "
-            "FROM claims c JOIN articles a USING (article_id) ORDER BY c.claim_id"
-        ).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(CLAIM_COLUMNS)
-        return {name: list(values) for name, values in zip(CLAIM_COLUMNS, columns, strict=True)}
+        # Read in the table's order and sorted here, the article's fields joined
+        # from a dict: several times faster than SQLite's ORDER BY and JOIN,
+        # which look up a row of each table per claim.
+        sources = {
+            article_id: (outlet or "", published or "")
+            for article_id, outlet, published in self._conn.execute(
+                "SELECT article_id, outlet, published FROM articles"
+            )
+        }
+        rows = sorted(
+            row
+            for row in self._conn.execute(
+                "SELECT claim_id, '', scope, coalesce(area, ''), figure, role, value_low, "
+                "value_high, coalesce(qualifier, ''), coalesce(claimant, ''), "
+                "coalesce(nullif(claimant_kind, ''), 'unattributed'), article_id, "
+                "coalesce(sentence, '') FROM claims"
+            )
+            if row[11] in sources  # as an inner join would
+        )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(CLAIM_COLUMNS) - 2)
+        named = dict(zip(CLAIM_COLUMNS[:-3] + CLAIM_COLUMNS[-1:], columns, strict=True))
+        named["outlet"] = [sources[a][0] for a in named["article_id"]]
+        named["published"] = [sources[a][1] for a in named["article_id"]]
+        return {name: list(named[name]) for name in CLAIM_COLUMNS}
 
     def unresolved(self) -> list[UnresolvedName]:
         """Return every name used like a place that did not resolve."""
