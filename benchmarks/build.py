@@ -43,7 +43,7 @@ DEFAULT_SIZES = (10, 100, 1000)
 LARGE_SIZE = 10_000
 #: Pipeline steps timed separately, in the order a build runs them.
 STAGES = (
-    "find_article_files", "load_resources", "_reextract", "_ingest", "_frames", "_write_outputs",
+    "find_inputs", "load_resources", "_reextract", "_ingest", "_frames", "_write_outputs",
 )  # fmt: skip
 #: The rest of a build: the input check, the store's transaction and commit, the
 #: change report, publishing the outputs.
@@ -179,7 +179,7 @@ def _timed(function: Callable[..., Any], name: str, into: dict[str, float]) -> C
 def _print_table(rows: list[dict[str, Any]]) -> None:
     columns = ["imports", CHECK, *STAGES, WRITING]
     short = {
-        "find_article_files": "find", "load_resources": "resources", "_reextract": "re-read",
+        "find_inputs": "find", "load_resources": "resources", "_reextract": "re-read",
         "_ingest": "ingest", "_frames": "merge", "_write_outputs": "outputs",
     }  # fmt: skip
     head = ["run", "wall s", "cpu s", "peak MiB", "new", "incidents"]
