@@ -54,9 +54,9 @@ class Scan:
     changed: list[tuple[Path, os.stat_result | None]] = field(default_factory=list)
     #: The store's key (resolved path) of each file stat'ed, by its path as text.
     keys: dict[str, str] = field(default_factory=dict)
-    #: The store's change counter (:meth:`geo.store.Store.commits`) that the
-    #: scan was taken at, when no commit came while it ran.
-    commits: int | None = None
+    #: The store's generation (:meth:`geo.store.Store.generation`) the scan
+    #: was taken at, when no transaction committed while it ran.
+    generation: int | None = None
 
     @property
     def nothing_new(self) -> bool:
@@ -66,7 +66,7 @@ class Scan:
 
 def scan(store: Store, files: Iterable[Path]) -> Scan:
     """Stat every file and compare it with what the store recorded when it was read."""
-    before = store.commits()
+    before = store.generation()
     recorded = store.file_stats()
     known = store.article_ids()
     keys = PathKeys()
@@ -90,7 +90,7 @@ def scan(store: Store, files: Iterable[Path]) -> Scan:
             result.unchanged += 1
         else:
             result.changed.append((path, stat))
-    result.commits = before if store.commits() == before else None
+    result.generation = before if store.generation() == before else None
     return result
 
 
@@ -102,7 +102,7 @@ def rescan(store: Store, files: Iterable[Path], earlier: Scan | None) -> Scan:
     since, but a file is read as it is, and a change recorded late is found
     by the next build; what must not have moved is the store.
     """
-    if earlier is not None and earlier.commits is not None and store.commits() == earlier.commits:
+    if earlier is not None and earlier.generation == store.generation():
         return earlier
     return scan(store, files)
 

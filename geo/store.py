@@ -272,6 +272,10 @@ class Store:
         _sqlite.begin(self._conn, self.path, self.timeout)
         try:
             yield
+            self._conn.execute(
+                "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) "
+                "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         except BaseException as exc:
             _sqlite.rollback(self._conn)
             if isinstance(exc, sqlite3.Error):
@@ -279,16 +283,16 @@ class Store:
             raise
         _sqlite.commit(self._conn, self.path, self.timeout)
 
-    def commits(self) -> int:
-        """The file's change counter: it moves whenever a transaction writes the file.
+    def generation(self) -> int:
+        """How many write transactions the store has committed (:meth:`transaction` counts).
 
-        SQLite keeps it in the database header, and with the rollback
-        journal this store uses (and no cache spill) it moves at every
-        commit that changed something, whichever connection made it.  Two
-        equal readings mean the file was not written in between.
+        Two equal readings mean no transaction wrote the store in between,
+        from this connection or any other.  (SQLite keeps a change counter
+        in the file's header, but reading the file from Python would close a
+        descriptor of it, and POSIX then drops the locks this process holds.)
         """
-        with open(self.path, "rb") as handle:
-            return int.from_bytes(handle.read(28)[24:28], "big")
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ meta
 
@@ -451,7 +455,9 @@ class Store:
             if row[11] in sources  # as an inner join would
         )
         columns = list(zip(*rows, strict=True)) if rows else [()] * (len(CLAIM_COLUMNS) - 2)
-        named = dict(zip(CLAIM_COLUMNS[:-3] + CLAIM_COLUMNS[-1:], columns, strict=True))
+        named: dict[str, Any] = dict(
+            zip(CLAIM_COLUMNS[:-3] + CLAIM_COLUMNS[-1:], columns, strict=True)
+        )
         named["outlet"] = [sources[a][0] for a in named["article_id"]]
         named["published"] = [sources[a][1] for a in named["article_id"]]
         return {name: list(named[name]) for name in CLAIM_COLUMNS}

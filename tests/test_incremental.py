@@ -305,15 +305,15 @@ def test_dropping_the_fragment_removes_it_and_keeps_the_change_report(resources,
     assert (out / pipeline.CHANGES_NAME).exists()
 
 
-def test_the_change_counter_moves_with_a_commit_from_any_connection(tmp_path):
+def test_the_generation_moves_with_a_transaction_from_any_connection(tmp_path):
     path = tmp_path / "store.db"
     with Store(path) as store, Store(path) as other:
-        first = store.commits()
+        first = store.generation()
         store.article_ids()
-        assert store.commits() == first  # reading writes nothing
+        assert store.generation() == first  # reading writes nothing
         with other.transaction():
             other.set_meta("note", "written by another connection")
-        assert store.commits() != first
+        assert store.generation() != first
 
 
 @pytest.fixture
