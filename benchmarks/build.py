@@ -160,8 +160,13 @@ def _child(args: argparse.Namespace) -> int:
                 "n_new": result.n_new,
                 "n_incidents": result.n_incidents,
             }
-        )
+        ),
+        flush=True,
     )
+    # The process then ends as the command's does (an older checkout may not say how).
+    from geo import cli
+
+    getattr(cli, "leave_objects_to_exit", lambda: None)()
     return 0
 
 

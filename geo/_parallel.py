@@ -1,8 +1,11 @@
 """Work spread over processes (``--jobs``), with the result of one process.
 
-Two shapes of work are spread: extraction (:class:`Extractor`), and one
-long step beside the rest (:class:`Helper`: the static images are drawn
-while the tables and the HTML map are written).
+Three shapes of work are spread: extraction (:class:`Extractor`); one long
+step beside the rest, in a process started early (:class:`Helper`: the
+static images are drawn while the store is updated and the other outputs
+are written); and a step forked when its input is ready (:class:`Forked`:
+the GeoPackage and GeoJSON are written while the CSV tables and the HTML
+map are made).
 
 Extraction is a pure function of one article and the loaded resources, so
 the articles of a batch can be extracted in any process: the workers get the
@@ -85,7 +88,41 @@ def _in_worker(item: Any) -> Any:
     return function(item, resources)
 
 
-class Helper:
+class _Child:
+    """A process that answers one call over a pipe (:class:`Helper`, :class:`Forked`)."""
+
+    _process: Any = None
+    _connection: Connection
+
+    def _answer(self, target: str) -> Any:
+        try:
+            ok, value = self._connection.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(
+                f"the process running {target} ended without an answer (exit code "
+                f"{self._process.exitcode}); run with --jobs 1 to see its error here"
+            ) from None
+        if ok:
+            return value
+        raise value
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the process: it stops waiting, or is stopped if it is still working."""
+        if self._process is None:
+            return
+        self._connection.close()
+        self._process.join(timeout=1)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._process = None
+
+
+class Helper(_Child):
     """A second process, started early, that imports modules and then runs one call.
 
     A build starts it before loading and merging, so that by the time the
@@ -103,7 +140,6 @@ class Helper:
     """
 
     def __init__(self, modules: Sequence[str] = (), *, parallel: bool = True) -> None:
-        self._process: Any = None
         self._sent = False
         if parallel and _can_fork():
             context = multiprocessing.get_context("fork")
@@ -117,9 +153,6 @@ class Helper:
     def __enter__(self) -> Helper:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def call(self, target: str, *args: Any, **kwargs: Any) -> Callable[[], Any]:
         """Start ``target(*args, **kwargs)``; return a function that waits for its value.
 
@@ -132,29 +165,50 @@ class Helper:
         self._connection.send((target, args, kwargs))
         return lambda: self._answer(target)
 
-    def _answer(self, target: str) -> Any:
-        try:
-            ok, value = self._connection.recv()
-        except EOFError:
-            self._process.join()
-            raise RuntimeError(
-                f"the process running {target} ended without an answer (exit code "
-                f"{self._process.exitcode}); run with --jobs 1 to see its error here"
-            ) from None
+
+class Forked(_Child):
+    """``function(*args, **kwargs)`` in a process forked now; :meth:`result` waits for its value.
+
+    Forked at the call, the child starts from this process's memory as it
+    is: what the function reads (a model just built) is not pickled to get
+    there, only its value comes back (keep that small).  A build writes the
+    GeoPackage and the GeoJSON this way while it makes the CSV tables and the
+    HTML map.  Without a safe fork, or with ``parallel`` false, the function
+    runs here, at once; either way :meth:`result` returns its value or raises
+    its exception.
+
+    Use as a context manager: leaving it ends the child whatever it was doing.
+    """
+
+    def __init__(
+        self, function: Callable[..., Any], *args: Any, parallel: bool = True, **kwargs: Any
+    ) -> None:
+        self._target = f"{function.__module__}:{function.__qualname__}"
+        self._here: tuple[bool, Any] | None = None
+        if not (parallel and _can_fork()):
+            self._here = _outcome(function, args, kwargs)
+            return
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_run_forked,
+            args=(theirs, self._connection, function, args, kwargs),
+            daemon=True,
+        )
+        self._process.start()
+        theirs.close()
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def result(self) -> Any:
+        """The function's value; its exception is raised here."""
+        if self._here is None:
+            return self._answer(self._target)
+        ok, value = self._here
         if ok:
             return value
         raise value
-
-    def close(self) -> None:
-        """End the helper: it stops waiting, or is stopped if it is still working."""
-        if self._process is None:
-            return
-        self._connection.close()
-        self._process.join(timeout=1)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
-        self._process = None
 
 
 def _can_fork() -> bool:
@@ -186,12 +240,37 @@ def _serve(connection: Connection, parents: Connection, modules: tuple[str, ...]
         target, args, kwargs = connection.recv()
     except (EOFError, OSError):
         return
+    if failed is not None:
+        _reply(connection, (False, failed))
+    else:
+        _reply(connection, _outcome(_resolve(target), args, kwargs))
+
+
+def _run_forked(
+    connection: Connection,
+    parents: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """In a :class:`Forked` child: run the function and answer, as :func:`_serve` does."""
+    parents.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _reply(connection, _outcome(function, args, kwargs))
+
+
+def _outcome(
+    function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[bool, Any]:
+    """``(True, value)`` of the call, or ``(False, exception)``."""
     try:
-        if failed is not None:
-            raise failed
-        answer: tuple[bool, Any] = (True, _resolve(target)(*args, **kwargs))
-    except BaseException as exc:  # noqa: BLE001 - every failure is the parent's to raise
-        answer = (False, exc)
+        return True, function(*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - every failure is the caller's to raise
+        return False, exc
+
+
+def _reply(connection: Connection, answer: tuple[bool, Any]) -> None:
+    """Send the answer; a parent that has gone away is not an error worth a traceback."""
     try:
         connection.send(answer)
     except (BrokenPipeError, EOFError, OSError):

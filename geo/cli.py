@@ -552,5 +552,26 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def run() -> None:
+    """The ``incidentmap`` command: :func:`main`, then exit with its code."""
+    code = main()
+    leave_objects_to_exit()
+    sys.exit(code)
+
+
+def leave_objects_to_exit() -> None:
+    """Let the process end without collecting the objects it holds now.
+
+    At exit, Python's collector walks every container object once more,
+    only for the process to end: after a build over 10,000 articles that
+    took about 0.1 s of 2.4.  :func:`gc.freeze` takes them out of its view;
+    exit handlers, flushing and closing still run as usual.  For the end of
+    a process only: objects frozen are never collected.
+    """
+    import gc
+
+    gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

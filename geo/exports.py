@@ -34,8 +34,14 @@ from typing import IO, Any
 import pandas as pd
 
 from geo._faults import checkpoint
-from geo._parallel import Helper
-from geo.atomic import atomic_write, write_bytes_atomic, write_text_atomic
+from geo._parallel import Forked, Helper
+from geo.atomic import (
+    TEMP_SUFFIX,
+    atomic_write,
+    fsync_dir,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from geo.columns import records, typed_column
 from geo.model import Model, require_columns
 from geo.options import MapOptions
@@ -90,6 +96,7 @@ def write_outputs(
     title: str = "Incidents",
     parallel: bool = False,
     helper: Helper | None = None,
+    drawing: Drawing | None = None,
 ) -> dict[str, Path]:
     """Write every output file of ``model`` into ``out_dir``.
 
@@ -105,13 +112,16 @@ def write_outputs(
     title : str, default "Incidents"
         The maps' title.
     parallel : bool, default False
-        Draw the static images in a second process while this one writes
-        the tables and the HTML map (the bytes are the same).
+        Use a second process: it draws the static images and writes the
+        GeoPackage and GeoJSON while this one writes the CSV tables and the
+        HTML map (the bytes are the same).
     helper : geo._parallel.Helper, optional
-        That second process, started earlier by the caller with
-        :data:`geo.static.DRAWING_MODULES` (a build starts it before it
-        loads and merges, so its imports are done by now); it is the
-        caller's to close.
+        That second process for the drawing, started earlier by the caller
+        with :data:`geo.static.DRAWING_MODULES` (its imports are done by
+        now); it is the caller's to close.
+    drawing : callable, optional
+        The drawing already started (:func:`start_drawing`): a build starts
+        it as soon as its model is made, before it updates the store.
 
     Returns
     -------
@@ -124,7 +134,7 @@ def write_outputs(
     TypeError
         If ``model`` is not a Model.
     """
-    from geo.static import DRAWING_MODULES, static_plan
+    from geo.static import DRAWING_MODULES
 
     if not isinstance(model, Model):
         raise TypeError(
@@ -133,11 +143,23 @@ def write_outputs(
     options = options or MapOptions()
     folder = Path(out_dir)
     with contextlib.ExitStack() as stack:
-        if helper is None:
-            helper = stack.enter_context(Helper(DRAWING_MODULES, parallel=parallel))
-        plan, attribution = static_plan(model)
-        drawing = helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
-        return _write_all(folder, model, options, title, drawing)
+        if drawing is None:
+            if helper is None:
+                helper = stack.enter_context(Helper(DRAWING_MODULES, parallel=parallel))
+            drawing = start_drawing(model, helper, title=title)
+        return _write_all(folder, model, options, title, drawing, parallel=parallel)
+
+
+#: What waits for the static images: ``{file name: bytes}``.
+Drawing = Callable[[], dict[str, bytes]]
+
+
+def start_drawing(model: Model, helper: Helper, *, title: str) -> Drawing:
+    """Start drawing the static images of ``model`` in ``helper``; return what waits for them."""
+    from geo.static import static_plan
+
+    plan, attribution = static_plan(model)
+    return helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
 
 
 def _write_all(
@@ -145,35 +167,45 @@ def _write_all(
     model: Model,
     options: MapOptions,
     title: str,
-    drawing: Callable[[], dict[str, bytes]],
+    drawing: Drawing,
+    *,
+    parallel: bool,
 ) -> dict[str, Path]:
-    """Make every text, wait for the drawing, then write the files (see :func:`write_outputs`)."""
+    """Make every output, wait for the drawing, then put the files in place.
+
+    The GeoJSON text and the GeoPackage are made by a process forked here
+    (it starts from this one's memory: the model is not copied) while this
+    one makes the CSV tables and the HTML map.  The GeoPackage is written
+    under a temporary name, moved into place with the rest: bad input leaves
+    the previous outputs as they were.
+    """
     from geo.webmap import fragment_text, map_document, page_text
 
-    # Everything is made before the first byte is written: bad input leaves
-    # the previous outputs as they were.
-    texts = {
-        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
-        "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
-        "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
-        "areas.csv": csv_text(model.areas, AREA_COLUMNS),
-        "incidents.geojson": geojson_text(model.incidents),
-    }
-    doc = map_document(model, title=title, tiles=options.tiles)
-    texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
-    if options.fragment:
-        texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
-    images = drawing()
-    paths: dict[str, Path] = {}
-    for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
-        write_text_atomic(folder / name, texts[name])
-        paths[name] = folder / name
-    checkpoint("mid-outputs")
-    write_text_atomic(folder / "incidents.geojson", texts["incidents.geojson"])
-    paths["incidents.geojson"] = folder / "incidents.geojson"
-    from geo.gpkg import write_geopackage
-
-    paths["incidents.gpkg"] = write_geopackage(folder / "incidents.gpkg", model)
+    _check_crs(model.incidents)
+    with temporary_beside(folder / "incidents.gpkg", TEMP_SUFFIX) as gpkg:
+        with Forked(_spatial, model, gpkg, parallel=parallel) as spatial:
+            texts = {
+                "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
+                "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
+                "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
+                "areas.csv": csv_text(model.areas, AREA_COLUMNS),
+            }
+            doc = map_document(model, title=title, tiles=options.tiles)
+            texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
+            if options.fragment:
+                texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
+            images = drawing()
+            texts["incidents.geojson"] = spatial.result()
+        paths: dict[str, Path] = {}
+        for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
+            write_text_atomic(folder / name, texts[name])
+            paths[name] = folder / name
+        checkpoint("mid-outputs")
+        write_text_atomic(folder / "incidents.geojson", texts["incidents.geojson"])
+        paths["incidents.geojson"] = folder / "incidents.geojson"
+        os.replace(gpkg, folder / "incidents.gpkg")
+        fsync_dir(folder)
+        paths["incidents.gpkg"] = folder / "incidents.gpkg"
     for name in ("incidents.html", FRAGMENT_NAME):
         if name in texts:
             write_text_atomic(folder / name, texts[name])
@@ -182,6 +214,14 @@ def _write_all(
         write_bytes_atomic(folder / name, data)
         paths[name] = folder / name
     return {name: paths[name] for name in (*OUTPUT_NAMES, FRAGMENT_NAME) if name in paths}
+
+
+def _spatial(model: Model, gpkg: Path) -> str:
+    """Write the GeoPackage at ``gpkg``; return the text of ``incidents.geojson``."""
+    from geo.gpkg import write_geopackage
+
+    write_geopackage(gpkg, model)
+    return geojson_text(model.incidents)
 
 
 # -- single tables (public, for callers with frames of their own) ---------------------

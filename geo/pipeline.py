@@ -42,6 +42,7 @@ from geo.store import SCHEMA_VERSION, Store, open_store
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from geo.exports import Drawing
     from geo.geocode import OnlineGeocoder
     from geo.model import Model
 
@@ -299,6 +300,7 @@ def build(
             return unchanged
     # The static image is drawn in a second process (--jobs above 1), started now
     # so that its imports are done while this one loads and merges.
+    from geo.exports import start_drawing
     from geo.static import DRAWING_MODULES
 
     with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer:
@@ -332,6 +334,8 @@ def build(
                 pruned = _prune(store) if prune else []
                 stage(BUILD_STAGES[1])
                 model = _frames(store, resources)
+                # Drawn in the helper while the store is updated and the rest is written.
+                drawing = start_drawing(model, drawer, title=_title(resources))
                 unresolved = sorted({u.surface for u in store.unresolved()})
                 new_incidents, area_claims = _rows(model)
                 store.replace_incidents(new_incidents)
@@ -354,7 +358,9 @@ def build(
             stage(BUILD_STAGES[2])
             outputs = folder.publish(
                 token,
-                lambda staging: _write_outputs(staging, model, resources, map_options, drawer),
+                lambda staging: _write_outputs(
+                    staging, model, resources, map_options, drawing, parallel=jobs > 1
+                ),
                 extra=report,
                 keep=[CHANGES_NAME],
             )
@@ -429,12 +435,15 @@ def _write_outputs(
     model: Model,
     resources: Resources,
     map_options: MapOptions,
-    drawer: Helper,
+    drawing: Drawing,
+    *,
+    parallel: bool,
 ) -> dict[str, Path]:
     """Write every output file into ``folder``; return ``{file name: path}``.
 
-    ``drawer`` draws the static images (in a second process with ``--jobs``
-    above 1) while this one writes the rest.
+    ``drawing`` waits for the static images, started as soon as the model
+    was made; with ``parallel``, a second process writes the GeoPackage and
+    GeoJSON while this one writes the rest.
     """
     from geo.exports import write_outputs
 
@@ -442,9 +451,14 @@ def _write_outputs(
         folder,
         model,
         options=map_options,
-        title=f"Attacks in {resources.region.label}",
-        helper=drawer,
+        title=_title(resources),
+        parallel=parallel,
+        drawing=drawing,
     )
+
+
+def _title(resources: Resources) -> str:
+    return f"Attacks in {resources.region.label}"
 
 
 @dataclass

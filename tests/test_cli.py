@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -396,3 +397,24 @@ def test_build_jobs_must_be_a_whole_number_of_processes(value, message, capsys):
     with pytest.raises(SystemExit):
         main(["build", "--jobs", value])
     assert message in capsys.readouterr().err
+
+
+def test_the_command_exits_with_mains_code_leaving_its_objects_to_the_exit(monkeypatch):
+    import gc
+
+    from geo import cli
+
+    frozen = []
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    with pytest.raises(SystemExit) as leaving:
+        cli.run()
+    assert (leaving.value.code, frozen) == (3, [True])
+
+
+def test_the_installed_command_is_run():
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"incidentmap": "geo.cli:run"}

@@ -346,6 +346,36 @@ def test_write_outputs_writes_nothing_when_a_view_fails(model, tmp_path, monkeyp
     assert (out / "incidents.csv").read_text(encoding="utf-8") == "last good"
 
 
+@pytest.mark.slow
+def test_a_second_process_writes_the_same_bytes(model, tmp_path):
+    """--jobs 2 forks the GeoPackage and GeoJSON writer: nothing in the files may tell."""
+    one = write_outputs(tmp_path / "one", model, title="Wave", parallel=False)
+    two = write_outputs(tmp_path / "two", model, title="Wave", parallel=True)
+    assert list(two) == list(one) == list(OUTPUT_NAMES)
+    for name in OUTPUT_NAMES:
+        assert two[name].read_bytes() == one[name].read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(OUTPUT_NAMES)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_failing_geopackage_leaves_the_folder_as_it_was(model, tmp_path, monkeypatch, parallel):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "incidents.gpkg").write_text("last good", encoding="utf-8")
+
+    def full(path, model):
+        with open(path, "w", encoding="utf-8") as half:
+            half.write("half a GeoPackage")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("geo.gpkg.write_geopackage", full)  # the forked writer inherits it
+    with pytest.raises(OSError, match="No space left") as caught:
+        write_outputs(out, model, parallel=parallel)
+    assert caught.value.errno == 28
+    assert sorted(p.name for p in out.iterdir()) == ["incidents.gpkg"]  # no temporary left
+    assert (out / "incidents.gpkg").read_text(encoding="utf-8") == "last good"
+
+
 def test_write_outputs_wants_a_model(incidents, tmp_path):
     with pytest.raises(TypeError, match="model must be a geo.model.Model"):
         write_outputs(tmp_path, incidents)

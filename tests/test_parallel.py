@@ -1,4 +1,4 @@
-"""A helper process started early (geo._parallel.Helper): same value, same errors, elsewhere."""
+"""Work in a second process (geo._parallel.Helper, Forked): same value, same errors, elsewhere."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from geo._parallel import Helper
+from geo._parallel import Forked, Helper
 
 HERE = "tests.test_parallel"
 
@@ -68,3 +68,47 @@ def test_a_helper_never_called_ends_with_its_owner():
 
     assert not process.is_alive()
     assert process.exitcode == 0
+
+
+# -- Forked: a process forked when its input is ready ------------------------------------
+
+
+def test_forked_reads_this_processs_memory_without_pickling():
+    unpicklable = {"count": lambda: 42}  # a lambda cannot cross a pipe: only fork carries it
+    with Forked(lambda table: (os.getpid(), table["count"]()), unpicklable) as child:
+        pid, value = child.result()
+
+    assert (value, pid != os.getpid()) == (42, True)
+
+
+def test_forked_not_parallel_runs_here_at_once():
+    ran = []
+    with Forked(lambda: ran.append(os.getpid()) or "done", parallel=False) as child:
+        assert ran == [os.getpid()]  # before the result is asked for
+        assert child.result() == "done"
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_forked_raises_the_functions_exception_here(parallel):
+    with Forked(fail, errno.ENOSPC, parallel=parallel) as child, pytest.raises(OSError) as caught:
+        child.result()
+
+    assert caught.value.errno == errno.ENOSPC
+
+
+def test_a_forked_child_that_dies_is_reported_with_its_exit_code():
+    with (
+        Forked(die) as child,
+        pytest.raises(RuntimeError, match=r":die ended without an answer \(exit code 3\)"),
+    ):
+        child.result()
+
+
+def test_leaving_a_forked_child_unasked_ends_it():
+    import time
+
+    child = Forked(time.sleep, 60)
+    process = child._process
+    child.close()
+
+    assert not process.is_alive()
