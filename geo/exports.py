@@ -36,7 +36,6 @@ import pandas as pd
 from geo._faults import checkpoint
 from geo._parallel import Forked, Helper
 from geo.atomic import (
-    TEMP_SUFFIX,
     atomic_write,
     fsync_dir,
     write_bytes_atomic,
@@ -45,6 +44,7 @@ from geo.atomic import (
 from geo.columns import records, typed_column
 from geo.model import Model, require_columns
 from geo.options import MapOptions
+from geo.publish import STAGING_PREFIX
 from geo.schema import (
     AREA_COLUMNS,
     CLAIM_COLUMNS,
@@ -96,7 +96,7 @@ def write_outputs(
     title: str = "Incidents",
     parallel: bool = False,
     helper: Helper | None = None,
-    drawing: Drawing | None = None,
+    underway: Underway | None = None,
 ) -> dict[str, Path]:
     """Write every output file of ``model`` into ``out_dir``.
 
@@ -112,16 +112,17 @@ def write_outputs(
     title : str, default "Incidents"
         The maps' title.
     parallel : bool, default False
-        Use a second process: it draws the static images and writes the
-        GeoPackage and GeoJSON while this one writes the CSV tables and the
-        HTML map (the bytes are the same).
+        Use two more processes: one draws the static images, one writes
+        the GeoPackage and makes the GeoJSON and the two big CSV tables,
+        while this one makes the HTML map (the bytes are the same).
     helper : geo._parallel.Helper, optional
-        That second process for the drawing, started earlier by the caller
-        with :data:`geo.static.DRAWING_MODULES` (its imports are done by
-        now); it is the caller's to close.
-    drawing : callable, optional
-        The drawing already started (:func:`start_drawing`): a build starts
-        it as soon as its model is made, before it updates the store.
+        The process for the drawing, started earlier by the caller with
+        :data:`geo.static.DRAWING_MODULES` (its imports are done by now);
+        it is the caller's to close.
+    underway : Underway, optional
+        Those outputs already being made (:func:`start_outputs`): a build
+        starts them as soon as its model is made, before it updates the
+        store.  It must have been started for ``model``.
 
     Returns
     -------
@@ -143,69 +144,120 @@ def write_outputs(
     options = options or MapOptions()
     folder = Path(out_dir)
     with contextlib.ExitStack() as stack:
-        if drawing is None:
+        if underway is None:
             if helper is None:
                 helper = stack.enter_context(Helper(DRAWING_MODULES, parallel=parallel))
-            drawing = start_drawing(model, helper, title=title)
-        return _write_all(folder, model, options, title, drawing, parallel=parallel)
+            underway = stack.enter_context(
+                start_outputs(model, helper, near=folder, title=title, parallel=parallel)
+            )
+        return _write_all(folder, model, options, title, underway)
 
 
-#: What waits for the static images: ``{file name: bytes}``.
-Drawing = Callable[[], dict[str, bytes]]
+#: The outputs :func:`start_outputs` makes away from the HTML map, as text.
+_MADE_AWAY = ("incidents.csv", "claims.csv", "incidents.geojson")
 
 
-def start_drawing(model: Model, helper: Helper, *, title: str) -> Drawing:
-    """Start drawing the static images of ``model`` in ``helper``; return what waits for them."""
+class Underway(contextlib.ExitStack):
+    """Outputs of a model being made while the caller goes on (see :func:`start_outputs`).
+
+    :meth:`images` waits for the static images; :meth:`tables` for the
+    texts of :data:`_MADE_AWAY` and the GeoPackage, written to a temporary
+    file beside the outputs.  Leaving the context stops what still runs and
+    removes that file unless it was moved into place.
+    """
+
+    def __init__(self, drawing: Callable[[], dict[str, bytes]]) -> None:
+        super().__init__()
+        self.images = drawing
+        self.gpkg = Path()
+        self._tables: Forked | None = None
+
+    def start_tables(self, model: Model, near: Path, *, parallel: bool) -> None:
+        """Fork the process that makes the tables and the GeoPackage (here without ``parallel``).
+
+        The GeoPackage goes into a temporary folder in ``near`` named as a
+        staging folder (:data:`geo.publish.STAGING_PREFIX`): if the build is
+        killed, the next one into ``near`` removes it.
+        """
+        near.mkdir(parents=True, exist_ok=True)
+        scratch = self.enter_context(tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=near))
+        self.gpkg = Path(scratch) / "incidents.gpkg"
+        self._tables = self.enter_context(Forked(_away, model, self.gpkg, parallel=parallel))
+
+    def tables(self) -> dict[str, str]:
+        """The texts made away from the HTML map, by name (the GeoPackage is at :attr:`gpkg`)."""
+        assert self._tables is not None, "start_outputs starts the tables"
+        return self._tables.result()  # type: ignore[no-any-return]
+
+
+def start_outputs(
+    model: Model, helper: Helper, *, near: Path, title: str, parallel: bool
+) -> Underway:
+    """Start the outputs of ``model`` that take long: the static images and the big tables.
+
+    The images are drawn in ``helper``; with ``parallel``, a process forked
+    now (it starts from this one's memory: the model is not copied) writes
+    the GeoPackage into a temporary file in the folder ``near`` and makes
+    the GeoJSON and the incident and claim tables.  Enter the result as a
+    context manager, and pass it to :func:`write_outputs`.
+    """
     from geo.static import static_plan
 
+    _check_crs(model.incidents)
     plan, attribution = static_plan(model)
-    return helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
+    underway = Underway(
+        helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
+    )
+    try:
+        underway.start_tables(model, near, parallel=parallel)
+    except BaseException:
+        underway.close()
+        raise
+    return underway
+
+
+def _away(model: Model, gpkg: Path) -> dict[str, str]:
+    """Write the GeoPackage at ``gpkg``; return the texts of :data:`_MADE_AWAY`."""
+    from geo.gpkg import write_geopackage
+
+    write_geopackage(gpkg, model)
+    return {
+        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
+        "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
+        "incidents.geojson": geojson_text(model.incidents),
+    }
 
 
 def _write_all(
-    folder: Path,
-    model: Model,
-    options: MapOptions,
-    title: str,
-    drawing: Drawing,
-    *,
-    parallel: bool,
+    folder: Path, model: Model, options: MapOptions, title: str, underway: Underway
 ) -> dict[str, Path]:
-    """Make every output, wait for the drawing, then put the files in place.
+    """Make the rest, wait for what is underway, then put every file in place.
 
-    The GeoJSON text and the GeoPackage are made by a process forked here
-    (it starts from this one's memory: the model is not copied) while this
-    one makes the CSV tables and the HTML map.  The GeoPackage is written
-    under a temporary name, moved into place with the rest: bad input leaves
-    the previous outputs as they were.
+    Nothing is written before everything is made: bad input leaves the
+    previous outputs as they were.
     """
     from geo.webmap import fragment_text, map_document, page_text
 
-    _check_crs(model.incidents)
-    with temporary_beside(folder / "incidents.gpkg", TEMP_SUFFIX) as gpkg:
-        with Forked(_spatial, model, gpkg, parallel=parallel) as spatial:
-            texts = {
-                "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
-                "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
-                "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
-                "areas.csv": csv_text(model.areas, AREA_COLUMNS),
-            }
-            doc = map_document(model, title=title, tiles=options.tiles)
-            texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
-            if options.fragment:
-                texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
-            images = drawing()
-            texts["incidents.geojson"] = spatial.result()
-        paths: dict[str, Path] = {}
-        for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
-            write_text_atomic(folder / name, texts[name])
-            paths[name] = folder / name
-        checkpoint("mid-outputs")
-        write_text_atomic(folder / "incidents.geojson", texts["incidents.geojson"])
-        paths["incidents.geojson"] = folder / "incidents.geojson"
-        os.replace(gpkg, folder / "incidents.gpkg")
-        fsync_dir(folder)
-        paths["incidents.gpkg"] = folder / "incidents.gpkg"
+    texts = {
+        "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
+        "areas.csv": csv_text(model.areas, AREA_COLUMNS),
+    }
+    doc = map_document(model, title=title, tiles=options.tiles)
+    texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)
+    if options.fragment:
+        texts[FRAGMENT_NAME] = fragment_text(doc, self_contained=options.self_contained)
+    images = underway.images()
+    texts.update(underway.tables())
+    paths: dict[str, Path] = {}
+    for name in ("incidents.csv", "claims.csv", "districts.csv", "areas.csv"):
+        write_text_atomic(folder / name, texts[name])
+        paths[name] = folder / name
+    checkpoint("mid-outputs")
+    write_text_atomic(folder / "incidents.geojson", texts["incidents.geojson"])
+    paths["incidents.geojson"] = folder / "incidents.geojson"
+    os.replace(underway.gpkg, folder / "incidents.gpkg")
+    fsync_dir(folder)
+    paths["incidents.gpkg"] = folder / "incidents.gpkg"
     for name in ("incidents.html", FRAGMENT_NAME):
         if name in texts:
             write_text_atomic(folder / name, texts[name])
@@ -214,14 +266,6 @@ def _write_all(
         write_bytes_atomic(folder / name, data)
         paths[name] = folder / name
     return {name: paths[name] for name in (*OUTPUT_NAMES, FRAGMENT_NAME) if name in paths}
-
-
-def _spatial(model: Model, gpkg: Path) -> str:
-    """Write the GeoPackage at ``gpkg``; return the text of ``incidents.geojson``."""
-    from geo.gpkg import write_geopackage
-
-    write_geopackage(gpkg, model)
-    return geojson_text(model.incidents)
 
 
 # -- single tables (public, for callers with frames of their own) ---------------------

@@ -42,7 +42,7 @@ from geo.store import SCHEMA_VERSION, Store, open_store
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from geo.exports import Drawing
+    from geo.exports import Underway
     from geo.geocode import OnlineGeocoder
     from geo.model import Model
 
@@ -300,10 +300,10 @@ def build(
             return unchanged
     # The static image is drawn in a second process (--jobs above 1), started now
     # so that its imports are done while this one loads and merges.
-    from geo.exports import start_drawing
+    from geo.exports import start_outputs
     from geo.static import DRAWING_MODULES
 
-    with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer:
+    with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer, contextlib.ExitStack() as later:
         resources = resources or load_resources(region=region)
         # A build is one unit (geo.publish): the output folder stays locked until
         # its files are in place, and what they owe is committed with the store.
@@ -334,8 +334,12 @@ def build(
                 pruned = _prune(store) if prune else []
                 stage(BUILD_STAGES[1])
                 model = _frames(store, resources)
-                # Drawn in the helper while the store is updated and the rest is written.
-                drawing = start_drawing(model, drawer, title=_title(resources))
+                # Made by two more processes while the store is updated.
+                underway = later.enter_context(
+                    start_outputs(
+                        model, drawer, near=out, title=_title(resources), parallel=jobs > 1
+                    )
+                )
                 unresolved = sorted({u.surface for u in store.unresolved()})
                 new_incidents, area_claims = _rows(model)
                 store.replace_incidents(new_incidents)
@@ -358,9 +362,7 @@ def build(
             stage(BUILD_STAGES[2])
             outputs = folder.publish(
                 token,
-                lambda staging: _write_outputs(
-                    staging, model, resources, map_options, drawing, parallel=jobs > 1
-                ),
+                lambda staging: _write_outputs(staging, model, resources, map_options, underway),
                 extra=report,
                 keep=[CHANGES_NAME],
             )
@@ -435,25 +437,17 @@ def _write_outputs(
     model: Model,
     resources: Resources,
     map_options: MapOptions,
-    drawing: Drawing,
-    *,
-    parallel: bool,
+    underway: Underway,
 ) -> dict[str, Path]:
     """Write every output file into ``folder``; return ``{file name: path}``.
 
-    ``drawing`` waits for the static images, started as soon as the model
-    was made; with ``parallel``, a second process writes the GeoPackage and
-    GeoJSON while this one writes the rest.
+    ``underway`` are the outputs started as soon as the model was made
+    (the static images, the big tables): this process makes the HTML map.
     """
     from geo.exports import write_outputs
 
     return write_outputs(
-        folder,
-        model,
-        options=map_options,
-        title=_title(resources),
-        parallel=parallel,
-        drawing=drawing,
+        folder, model, options=map_options, title=_title(resources), underway=underway
     )
 
 
