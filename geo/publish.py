@@ -45,7 +45,7 @@ from typing import Any
 from geo._faults import checkpoint
 from geo.atomic import fsync_dir, remove_orphans, write_text_atomic
 from geo.changes import describe_changes, has_changes
-from geo.store import Store, lock_timeout
+from geo.store import Store, json_rows, lock_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -317,6 +317,8 @@ class Debt:
         default_factory=lambda: {"new": [], "replaced": [], "pruned": []}
     )
     owed: bool = False
+    #: The baseline's incident rows as the store holds them (recorded as they are).
+    incident_json: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, store: Store, folder: OutputFolder) -> Debt:
@@ -333,7 +335,8 @@ class Debt:
             {"scope": c.scope, "figure": c.figure, "role": c.role, "value_low": c.value_low}
             for c in store.claims(scope="area")
         ]
-        return cls(store.incidents(), area, sorted(store.article_ids()))
+        rows = store.incident_json()
+        return cls(json_rows(rows), area, sorted(store.article_ids()), incident_json=rows)
 
     def changes(
         self,
@@ -377,12 +380,14 @@ class Debt:
             return None
         token = uuid.uuid4().hex
         body = {
-            "incidents": self.incidents,
             "area_claims": self.area_claims,
             "article_ids": self.article_ids,
             "articles": self.articles,
         }
-        store.set_pending(folder.key, token, body)
+        if self.incident_json is None:  # a dead build's baseline, read back
+            store.set_pending(folder.key, token, {**body, "incidents": self.incidents})
+        else:
+            store.set_pending(folder.key, token, body, incident_json=self.incident_json)
         return token
 
 

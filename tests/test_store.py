@@ -235,6 +235,12 @@ def test_meta_clear_and_incidents(path):
         with store.transaction():
             store.replace_incidents(rows[:1])
         assert [r["incident_id"] for r in store.incidents()] == ["I2"]
+        with store.transaction():  # one row changed, one new: only they are written
+            store.replace_incidents([{**rows[0], "killed_security": 4}, {"incident_id": "I0"}])
+        assert store.incidents() == [
+            {"incident_id": "I0"},
+            {"incident_id": "I2", "place": "Kalat", "killed_security": 4},
+        ]
         with store.transaction():
             store.clear()
         assert store.article_ids() == set()
@@ -485,3 +491,18 @@ def test_pending_round_trip_and_geocode_forget(path):
         with store.transaction():
             assert store.geocode_forget() == ["a q"]
         assert store.geocode_entries() == []
+
+
+@pytest.mark.parametrize("body", [{}, {"article_ids": ["a1"], "area_claims": []}])
+def test_pending_incidents_given_as_stored_json_read_back_as_rows(path, body):
+    rows = [
+        {"incident_id": "I1", "place": 'Turbat "centre"', "killed": 3},
+        {"incident_id": "I2", "place": "Gwadar", "killed": None},
+    ]
+    with Store(path) as store, store.transaction():
+        store.replace_incidents(rows)
+        store.set_pending("/out", "t1", body, incident_json=store.incident_json())
+    with Store(path) as store:
+        assert store.get_pending("/out") == ("t1", {**body, "incidents": rows})
+        with pytest.raises(ValueError, match="not both"), store.transaction():
+            store.set_pending("/out", "t2", {"incidents": rows}, incident_json=[])
