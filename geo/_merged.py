@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from geo.incidents import assign_incidents, merge_links, merge_reports
+from geo.model import KnownTolls, toll_rows
 from geo.store import Store
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class Merged:
     owners: dict[str, str]
     remerged: int
     groups: int
+    tolls: KnownTolls | None = None
 
 
 def groups(links: Iterable[tuple[str, int, list[str]]]) -> dict[str, list[str]]:
@@ -113,14 +115,36 @@ def merged(store: Store, districts: gpd.GeoDataFrame | None, *, key: str) -> Mer
         _merge_groups(store, districts, dirty, articles, group_of)
     incidents: list[dict[str, Any]] = []
     owners: dict[str, str] = {}
-    for body in store.merged_bodies():
+    bodies = store.merged_bodies()
+    for body in bodies:
         incidents.extend(body["incidents"])
         for claim_id, incident_id in body["owners"].items():
             # As assign_incidents over all incidents: the last in id order wins.
             owners[claim_id] = max(incident_id, owners.get(claim_id, ""))
     incidents.sort(key=lambda row: row["incident_id"])
     logger.debug("merged %d of %d groups of places anew", len(dirty), len(found))
-    return Merged(incidents, owners, len(dirty), len(found))
+    return Merged(incidents, owners, len(dirty), len(found), _known_tolls(bodies, owners))
+
+
+def _known_tolls(bodies: list[dict[str, Any]], owners: dict[str, str]) -> KnownTolls:
+    """The tolls the groups reconciled, where they are those of the whole store.
+
+    A group counted its incidents' claims as it owned them.  Its tolls hold
+    unless another group also lists one of its claims (the whole store's
+    owner may then be that group's incident): then they are reconciled
+    again from the claims, as are a body's without tolls.
+    """
+    covered: set[str] = set()
+    rows: list[tuple[Any, ...]] = []
+    for body in bodies:
+        if "tolls" not in body:
+            continue
+        if any(owners[claim] != incident for claim, incident in body["owners"].items()):
+            continue
+        covered.update(row["incident_id"] for row in body["incidents"])
+        rows.extend(tuple(row) for row in body["tolls"])
+    rows.sort(key=lambda row: row[0])  # stable: each incident's figures stay in order
+    return KnownTolls(frozenset(covered), rows)
 
 
 def _merge_groups(
@@ -142,11 +166,23 @@ def _merge_groups(
     claims = assign_incidents(store.claims(articles=ids), incidents)
     frame = incident_frame(incidents, claims, store.article_rows(ids), districts=districts)
     rows = records(frame.drop(columns=frame.geometry.name))
-    bodies: dict[str, dict[str, Any]] = {g: {"incidents": [], "owners": {}} for g in dirty}
+    bodies: dict[str, dict[str, Any]] = {
+        g: {"incidents": [], "owners": {}, "tolls": []} for g in dirty
+    }
+    group_of_incident = {}
     for incident, row in zip(incidents, rows, strict=True):
-        body = bodies[group_of[merge_links(incident.place)[0]]]
+        group = group_of_incident[incident.incident_id] = group_of[merge_links(incident.place)[0]]
+        body = bodies[group]
         body["incidents"].append(row)
         for claim_id in incident.claim_ids:
             body["owners"][claim_id] = incident.incident_id
+    # Each incident's tolls, as the model reconciles them (geo.model.toll_rows).
+    counted = [
+        (c.incident_id, c.scope, c.article_id, c.figure, c.role, c.value_low, c.value_high,
+         c.claimant_kind or "unattributed", c.published.isoformat() if c.published else "")
+        for c in claims
+    ]  # fmt: skip
+    for toll in toll_rows(counted):
+        bodies[group_of_incident[toll[0]]]["tolls"].append(list(toll))
     for group in dirty:
         store.put_merged(group, sorted(articles[group]), bodies[group])

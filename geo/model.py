@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import posixpath
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -119,6 +119,7 @@ def aggregate(
     polygons: gpd.GeoDataFrame | None = None,
     district_table: pd.DataFrame | None = None,
     province: str = "",
+    known_tolls: KnownTolls | None = None,
 ) -> Model:
     """Make the model from the export tables.
 
@@ -140,6 +141,9 @@ def aggregate(
         polygons (``geo.districts.read_district_table()``).
     province : str
         The mapped province; ``""`` maps the incidents' provinces (all when none).
+    known_tolls : KnownTolls, optional
+        Tolls of some incidents reconciled already (the build's merged
+        groups keep them); the same rows the claims would give.
 
     Returns
     -------
@@ -159,7 +163,7 @@ def aggregate(
     points = _incident_points(incidents)
     article_table = _articles(articles)
     claim_table = _claims(claims, article_table)
-    tolls = _tolls(claim_table)
+    tolls = _tolls(claim_table, known_tolls)
     provinces = _provinces(points, polygons, province)
     districts = _districts(points, tolls, polygons, district_table, provinces)
     known = [int(v) for v in districts["killed_best"] if not pd.isna(v)]
@@ -305,37 +309,71 @@ class _Counted(NamedTuple):
     claimant_kind: str
 
 
-_TOLL_INPUT = (
+#: What :func:`toll_rows` reads of each claim, in this order.
+TOLL_INPUT = (
     "incident_id", "scope", "article_id", "figure", "role", "value_low", "value_high",
     "claimant_kind", "published",
 )  # fmt: skip
 
 
-def _tolls(claims: pd.DataFrame) -> pd.DataFrame:
-    """Reconcile each incident's claims per (figure, role), as its exported row was."""
+@dataclass(frozen=True)
+class KnownTolls:
+    """Tolls reconciled already (by :mod:`geo._merged`, group by group).
+
+    ``rows`` (:data:`TOLL_COLUMNS`) are every toll of the ``incidents``
+    named; their claims are not reconciled again.
+    """
+
+    incidents: frozenset[str]
+    rows: list[tuple[Any, ...]]
+
+
+def toll_rows(claims: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Reconcile claims (:data:`TOLL_INPUT` each) into toll rows (:data:`TOLL_COLUMNS`).
+
+    Per incident in id order, per (figure, role) in the records' order.
+    Claims of no incident, of an area, or with no value are not counted.
+    """
     by_incident: dict[str, list[_Counted]] = defaultdict(list)
     published: dict[str, dt.date | None] = {}
-    columns = [claims[c].tolist() for c in _TOLL_INPUT]
-    for incident_id, scope, article_id, figure, role, low, high, kind, day in zip(
-        *columns, strict=True
-    ):
-        low, high = value_or_none(low), value_or_none(high)
-        if scope != "incident" or not incident_id or (low is None and high is None):
+    na = pd.NA  # typed counts are ints or NA
+    for incident_id, scope, article_id, figure, role, low, high, kind, day in claims:
+        if scope != "incident" or not incident_id:
             continue
-        low = high if low is None else low
-        high = low if high is None else high
+        if low is na or high is na or low is None or high is None:
+            low, high = value_or_none(low), value_or_none(high)
+            if low is None and high is None:
+                continue
+            low = high if low is None else low
+            high = low if high is None else high
         by_incident[incident_id].append(
             _Counted(article_id, figure, role, int(low), int(high), kind)
         )
-        published[article_id] = dt.date.fromisoformat(day) if day else None
-    rows = [
-        {"incident_id": incident_id, "figure": f, "role": r, "low": e.low, "best": e.best,
-         "high": e.high}
-        for incident_id, group in sorted(by_incident.items())
-        for (f, r), e in sorted(
-            reconcile(group, published=published).items(), key=lambda item: _figure_order(*item[0])
-        )
-    ]  # fmt: skip
+        if article_id not in published:
+            published[article_id] = dt.date.fromisoformat(day) if day else None
+    rows = []
+    for incident_id in sorted(by_incident):
+        estimates = reconcile(by_incident[incident_id], published=published)
+        for (figure, role), e in sorted(
+            estimates.items(),
+            key=lambda item: _FIGURE_ORDER.get(item[0]) or _figure_order(*item[0]),
+        ):
+            rows.append((incident_id, figure, role, e.low, e.best, e.high))
+    return rows
+
+
+def _tolls(claims: pd.DataFrame, known: KnownTolls | None = None) -> pd.DataFrame:
+    """Reconcile each incident's claims per (figure, role), as its exported row was.
+
+    The incidents of ``known`` take its rows; only the others' claims are read.
+    """
+    owners = claims["incident_id"].tolist()
+    done = known.incidents if known else frozenset()
+    todo = [i for i, owner in enumerate(owners) if owner and owner not in done]
+    columns = [claims[c].tolist() for c in TOLL_INPUT] if todo else []
+    rows = toll_rows(tuple(column[i] for column in columns) for i in todo)
+    if known is not None:
+        rows = sorted([*known.rows, *rows], key=lambda row: row[0])  # stable: figures stay in order
     frame = pd.DataFrame(rows, columns=list(TOLL_COLUMNS))
     for column in ("low", "best", "high"):
         frame[column] = frame[column].astype("Int64")
@@ -346,6 +384,10 @@ def _figure_order(figure: str, role: str) -> tuple[int, int]:
     """Figures and sides in the records' order (killed before injured; civilians first)."""
     kinds = FIGURE_KINDS.index(figure) if figure in FIGURE_KINDS else len(FIGURE_KINDS)
     return kinds, ROLES.index(role) if role in ROLES else len(ROLES)
+
+
+#: :func:`_figure_order` of every known (figure, role), looked up once.
+_FIGURE_ORDER = {(f, r): _figure_order(f, r) for f in FIGURE_KINDS for r in ROLES}
 
 
 # -- districts --------------------------------------------------------------

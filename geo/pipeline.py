@@ -677,4 +677,5 @@ def _frames(store: Store, resources: Resources) -> Model:
         polygons=resources.districts,
         district_table=read_district_table() if resources.districts is None else None,
         province=resources.region.admin1,
+        known_tolls=found.tolls,
     )

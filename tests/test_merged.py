@@ -171,3 +171,19 @@ def test_other_code_or_polygons_merge_every_group_again(resources, tmp_path, rem
         (folder / "zz.txt").write_text(_article("Pasni", 8, 1, "Wire 9"), encoding="utf-8")
         build([folder], out_dir=out, resources=resources)
     assert remerged[1][0] == remerged[1][1]
+
+
+def test_a_groups_tolls_are_kept_only_while_no_other_group_lists_its_claims():
+    bodies = [
+        {"incidents": [{"incident_id": "I1"}], "owners": {"c1": "I1", "c2": "I1"},
+         "tolls": [["I1", "killed", "civilian", 1, 1, 1]]},
+        {"incidents": [{"incident_id": "I2"}], "owners": {"c2": "I2"},
+         "tolls": [["I2", "killed", "civilian", 2, 2, 2]]},
+        {"incidents": [{"incident_id": "I0"}], "owners": {"c0": "I0"}},  # made before tolls
+    ]  # fmt: skip
+    owners = {"c0": "I0", "c1": "I1", "c2": "I2"}  # the last in id order wins c2
+
+    known = _merged._known_tolls(bodies, owners)
+
+    assert known.incidents == {"I2"}  # I1 lost c2 to I2: reconciled again, as is I0
+    assert known.rows == [("I2", "killed", "civilian", 2, 2, 2)]

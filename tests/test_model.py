@@ -147,3 +147,30 @@ def test_bad_input_is_named(incidents, claims):
     doubled = gpd.GeoDataFrame(pd.concat([incidents, incidents.iloc[[0]]]), crs="EPSG:4326")
     with pytest.raises(ValueError, match=r"repeated incident_id values \['I1'\]"):
         aggregate(doubled, claims)
+
+
+@pytest.mark.parametrize("known", [[], ["I1"], ["I3"], ["I1", "I3", "I2"]])
+def test_tolls_known_already_are_taken_and_the_rest_reconciled(incidents, claims, known):
+    from geo.model import KnownTolls
+
+    whole = aggregate(incidents, claims, province="Balochistan").tolls
+    rows = [tuple(r) for r in whole.itertuples(index=False) if r.incident_id in known]
+    taken = aggregate(
+        incidents,
+        claims,
+        province="Balochistan",
+        known_tolls=KnownTolls(frozenset(known), rows),
+    ).tolls
+    pd.testing.assert_frame_equal(taken, whole)
+    assert len(whole) == 3  # I1: civilians and militants (the party's claim aside); I3
+
+
+def test_known_tolls_are_believed_not_reconciled_again(incidents, claims):
+    from geo.model import KnownTolls
+
+    known = KnownTolls(frozenset({"I1"}), [("I1", "killed", "civilian", 1, 2, 3)])
+    tolls = aggregate(incidents, claims, province="Balochistan", known_tolls=known).tolls
+    assert tolls.values.tolist() == [
+        ["I1", "killed", "civilian", 1, 2, 3],
+        ["I3", "killed", "civilian", 3, 3, 3],
+    ]
