@@ -92,11 +92,12 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     as ``to_dict`` gives it.
     """
     names = list(frame.columns)
-    columns = [_listed(frame[name]) for name in names]
+    columns = [listed(frame[name]) for name in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def _listed(column: pd.Series) -> list[Any]:
+def listed(column: pd.Series) -> list[Any]:
+    """``column.tolist()``, a missing value of an extension column (a count) as ``None``."""
     values = column.tolist()
     if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
         return [None if v is pd.NA else v for v in values]

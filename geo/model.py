@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.classes import Classes, class_breaks
-from geo.columns import empty_table, records, text, typed_table, value_or_none
+from geo.columns import empty_table, listed, text, typed_table, value_or_none
 from geo.districts import province_outline
 from geo.incidents import reconcile
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
@@ -457,22 +457,25 @@ def _district_totals(
         for i, f, r, lo, be, hi in tolls.itertuples(index=False)
         if f == "killed"
     }
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in records(points.drop(columns="geometry")):
-        if row["admin2"]:
-            groups[(row["admin1"], row["admin2"])].append(row)
+    # Read column by column (a build has thousands of incidents), grouped by row number.
+    column = {name: listed(points[name]) for name in _TOTALLED}
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, (admin1, admin2) in enumerate(zip(column["admin1"], column["admin2"], strict=True)):
+        if admin2:
+            groups[(admin1, admin2)].append(n)
     totals = {}
     for key, rows in groups.items():
-        ids = [r["incident_id"] for r in rows]
-        dates = sorted(r["event_date"][:10] for r in rows if _day(r["event_date"]))
-        types = {t for r in rows for t in r["attack_types"].split(";") if t}
+        ids = [column["incident_id"][n] for n in rows]
+        days = [column["event_date"][n] for n in rows]
+        dates = sorted(d[:10] for d in days if _day(d))
+        types = {t for n in rows for t in column["attack_types"][n].split(";") if t}
         entry: dict[str, Any] = {
             "incidents": len(rows),
-            "killed_low": _sum([r["fatalities_low"] for r in rows]),
-            "killed_best": _sum([r["fatalities_best"] for r in rows]),
-            "killed_high": _sum([r["fatalities_high"] for r in rows]),
-            "injured": _sum([r["injured"] for r in rows]),
-            "abducted": _sum([r["abducted"] for r in rows]),
+            "killed_low": _sum([column["fatalities_low"][n] for n in rows]),
+            "killed_best": _sum([column["fatalities_best"][n] for n in rows]),
+            "killed_high": _sum([column["fatalities_high"][n] for n in rows]),
+            "injured": _sum([column["injured"][n] for n in rows]),
+            "abducted": _sum([column["abducted"][n] for n in rows]),
             "attack_types": ";".join(t for t in ATTACK_TYPES if t in types),
             "first_date": dates[0] if dates else "",
             "last_date": dates[-1] if dates else "",
@@ -484,6 +487,13 @@ def _district_totals(
                 entry[f"{stem}_{bound}"] = _sum([f[n] for f in found])
         totals[key] = entry
     return totals
+
+
+#: The incident columns :func:`_district_totals` reads.
+_TOTALLED = (
+    "incident_id", "admin1", "admin2", "event_date", "attack_types", "fatalities_low",
+    "fatalities_best", "fatalities_high", "injured", "abducted",
+)  # fmt: skip
 
 
 def _outline(
