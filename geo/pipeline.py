@@ -34,7 +34,7 @@ from geo.options import MapOptions
 from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
-from geo.store import SCHEMA_VERSION, Store, open_store
+from geo.store import SCHEMA_VERSION, IntegrityCheck, Store, open_store
 
 # geopandas, the map libraries and the extractors take most of a second to
 # import: they are imported where used, so a build with nothing new starts and
@@ -304,10 +304,14 @@ def build(
     from geo.static import DRAWING_MODULES
 
     with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer, contextlib.ExitStack() as later:
+        checked = IntegrityCheck(store_file)  # while the resources load
         resources = resources or load_resources(region=region)
         # A build is one unit (geo.publish): the output folder stays locked until
         # its files are in place, and what they owe is committed with the store.
-        with OutputFolder(out) as folder, open_store(store_file, rebuild=rebuild) as store:
+        with (
+            OutputFolder(out) as folder,
+            open_store(store_file, rebuild=rebuild, checked=checked) as store,
+        ):
             with store.transaction():
                 if online:
                     from geo.geocode import OnlineGeocoder, StoreCache

@@ -21,6 +21,7 @@ from geo.schema import CLAIM_COLUMNS
 from geo.store import (
     LOCK_TIMEOUT_ENV,
     SCHEMA_VERSION,
+    IntegrityCheck,
     Store,
     StoreBusyError,
     StoreDamagedError,
@@ -399,12 +400,15 @@ def _damage_index(path) -> None:
         pytest.param(_damage_index, "missing from index", id="integrity-check"),
     ],
 )  # fmt: skip
-def test_damaged_store_is_named_with_the_rebuild_fix(path, damage, reason):
+@pytest.mark.parametrize("checked_before", [False, True])
+def test_damaged_store_is_named_with_the_rebuild_fix(path, damage, reason, checked_before):
     with Store(path) as store, store.transaction():
         store.add_article(ARTICLE, [_claim("C1", 3)], [_report(("C1",))])
     damage(path)
+    checked = IntegrityCheck(path) if checked_before else None
     with pytest.raises(StoreDamagedError) as info:
-        open_store(path).close()
+        open_store(path, checked=checked).close()
+    assert checked is None or not checked.sound()
     message = str(info.value)
     assert message.startswith(f"the store is damaged: {path}: ")
     assert reason in message and message.endswith("(rebuild with --rebuild)")
@@ -506,3 +510,55 @@ def test_pending_incidents_given_as_stored_json_read_back_as_rows(path, body):
         assert store.get_pending("/out") == ("t1", {**body, "incidents": rows})
         with pytest.raises(ValueError, match="not both"), store.transaction():
             store.set_pending("/out", "t2", {"incidents": rows}, incident_json=[])
+
+
+def _drop_scope_index(path) -> None:
+    """Make the store one written before the index on the claims' scope was."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX claims_scope")
+    conn.close()
+
+
+def _indexes(path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    return names
+
+
+def test_a_store_made_before_the_scope_index_gets_it_when_opened(path):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [_claim("C1", 3)], [])
+    assert "claims_scope" in _indexes(path)
+    _drop_scope_index(path)
+
+    with Store(path) as store:
+        assert [c.claim_id for c in store.claims(scope="incident")] == ["C1"]
+    assert "claims_scope" in _indexes(path)
+
+
+def test_a_read_only_store_without_the_scope_index_is_read_without_it(path):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [_claim("C1", 3)], [])
+    _drop_scope_index(path)
+
+    with read_only(path.parent), Store(path) as store:
+        assert [c.claim_id for c in store.claims(scope="incident")] == ["C1"]
+    assert "claims_scope" not in _indexes(path)
+
+
+def test_a_store_checked_sound_beforehand_is_not_checked_again(path, monkeypatch):
+    with Store(path) as store, store.transaction():
+        store.add_article(ARTICLE, [_claim("C1", 3)], [_report(("C1",))])
+    checked = IntegrityCheck(path)
+    assert checked.sound()
+    assert not IntegrityCheck(path.with_name("missing.db")).sound()  # nothing to vouch for
+
+    def again(self):
+        raise AssertionError("checked twice")
+
+    monkeypatch.setattr(Store, "check_integrity", again)
+    with open_store(path, checked=checked) as store:
+        assert store.article_ids() == {ARTICLE.article_id}
+    with pytest.raises(AssertionError, match="checked twice"):
+        open_store(path, checked=IntegrityCheck(path.with_name("missing.db")))
