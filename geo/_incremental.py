@@ -64,12 +64,18 @@ class Scan:
         return not self.changed
 
 
-def scan(store: Store, files: Iterable[Path]) -> Scan:
-    """Stat every file and compare it with what the store recorded when it was read."""
+def scan(store: Store, files: Iterable[Path], known_keys: Mapping[Path, str] | None = None) -> Scan:
+    """Stat every file and compare it with what the store recorded when it was read.
+
+    ``known_keys`` are the files' resolved paths where the caller has them
+    already (:attr:`geo.articles.Inputs.keys`); a file that is a link is
+    resolved again, as it is now.
+    """
     before = store.generation()
     recorded = store.file_stats()
     known = store.article_ids()
     keys = PathKeys()
+    given = known_keys or {}
     result = Scan()
     for path in files:
         try:
@@ -80,7 +86,9 @@ def scan(store: Store, files: Iterable[Path]) -> Scan:
         except OSError:
             result.changed.append((path, None))  # reading it will say why
             continue
-        key = result.keys[str(path)] = keys(path, is_link=link)
+        key = result.keys[str(path)] = (None if link else given.get(path)) or keys(
+            path, is_link=link
+        )
         old = recorded.get(key)
         if old is None or (old.size, old.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             result.changed.append((path, stat))
@@ -94,7 +102,12 @@ def scan(store: Store, files: Iterable[Path]) -> Scan:
     return result
 
 
-def rescan(store: Store, files: Iterable[Path], earlier: Scan | None) -> Scan:
+def rescan(
+    store: Store,
+    files: Iterable[Path],
+    earlier: Scan | None,
+    known_keys: Mapping[Path, str] | None = None,
+) -> Scan:
     """``earlier``, while the store has not been written since it was taken; else a new scan.
 
     A build with something to do has scanned its files once already, to
@@ -104,7 +117,7 @@ def rescan(store: Store, files: Iterable[Path], earlier: Scan | None) -> Scan:
     """
     if earlier is not None and earlier.generation == store.generation():
         return earlier
-    return scan(store, files)
+    return scan(store, files, known_keys)
 
 
 def record(

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geo._decode import ArticleError, cut_bytes, decode_bytes, normalise_newlines
 from geo._files import PathKeys, Skipped, Walked, file_problem, read_limited, walk
@@ -148,6 +148,8 @@ class Inputs:
     skipped: list[Skipped]
     #: Files in the folders that are not articles, counted by suffix ("3 .pdf not read").
     ignored: dict[str, int]
+    #: Each file's resolved path (:func:`geo._files.path_key`), as found by the walk.
+    keys: dict[pathlib.Path, str] = field(default_factory=dict, repr=False)
 
 
 def find_inputs(paths: Iterable[str | os.PathLike]) -> Inputs:
@@ -172,7 +174,8 @@ def find_inputs(paths: Iterable[str | os.PathLike]) -> Inputs:
         for path in walked.files:
             link = bool(walked.links) and path in walked.links
             found.setdefault(real(path, is_link=link), path)
-    return Inputs(sorted(found.values()), skipped, dict(sorted(ignored.items())))
+    keys = {path: key for key, path in found.items()}
+    return Inputs(sorted(found.values()), skipped, dict(sorted(ignored.items())), keys)
 
 
 def _expand(path: pathlib.Path) -> Walked:

@@ -332,7 +332,7 @@ def build(
                 reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
                 store.set_meta("extractor", extractor_fingerprint())
                 stage(BUILD_STAGES[0])
-                scan = _incremental.rescan(store, files, scanned)
+                scan = _incremental.rescan(store, files, scanned, inputs.keys)
                 wrap = progress or (lambda items, total: items)
                 ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
                 pruned = _prune(store) if prune else []
@@ -504,7 +504,7 @@ def _unchanged_build(
         if written is None:
             logger.info("a build: the outputs are missing, or were written with other settings")
             return None, None
-        scan = _incremental.scan(store, inputs.files)
+        scan = _incremental.scan(store, inputs.files, inputs.keys)
         if not scan.nothing_new:
             logger.info("a build: %d file(s) new or changed", len(scan.changed))
             return None, scan

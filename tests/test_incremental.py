@@ -358,3 +358,16 @@ def test_a_build_scans_its_files_once_unless_the_store_moved(
     result = build([folder], out_dir=out, resources=resources)
     assert len(counted_scans) == 2
     assert result.n_new == 1
+
+
+def test_a_scan_takes_the_walks_resolved_paths_but_resolves_links_again(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    plain, target, link = folder / "a.txt", tmp_path / "elsewhere.txt", folder / "b.txt"
+    plain.write_text("A report.", encoding="utf-8")
+    target.write_text("Another report.", encoding="utf-8")
+    link.symlink_to(target)
+    given = {plain: "/as/the/walk/found/a.txt", link: "/stale/b.txt"}
+    with Store(tmp_path / "store.db") as store:
+        scan = _incremental.scan(store, [plain, link], given)
+    assert scan.keys == {str(plain): "/as/the/walk/found/a.txt", str(link): str(target.resolve())}
