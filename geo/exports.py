@@ -113,8 +113,8 @@ def write_outputs(
         The maps' title.
     parallel : bool, default False
         Use two more processes: one draws the static images, one writes
-        the GeoPackage and makes the GeoJSON and the two big CSV tables,
-        while this one makes the HTML map (the bytes are the same).
+        the GeoPackage and makes the claims table, while this one makes the
+        other tables and the HTML map (the bytes are the same).
     helper : geo._parallel.Helper, optional
         The process for the drawing, started earlier by the caller with
         :data:`geo.static.DRAWING_MODULES` (its imports are done by now);
@@ -154,7 +154,7 @@ def write_outputs(
 
 
 #: The outputs :func:`start_outputs` makes away from the HTML map, as text.
-_MADE_AWAY = ("incidents.csv", "claims.csv", "incidents.geojson")
+_MADE_AWAY = ("claims.csv",)
 
 
 class Underway(contextlib.ExitStack):
@@ -193,12 +193,12 @@ class Underway(contextlib.ExitStack):
 def start_outputs(
     model: Model, helper: Helper, *, near: Path, title: str, parallel: bool
 ) -> Underway:
-    """Start the outputs of ``model`` that take long: the static images and the big tables.
+    """Start the outputs of ``model`` that take long: the static images, the GeoPackage, the claims.
 
     The images are drawn in ``helper``; with ``parallel``, a process forked
     now (it starts from this one's memory: the model is not copied) writes
     the GeoPackage into a temporary file in the folder ``near`` and makes
-    the GeoJSON and the incident and claim tables.  Enter the result as a
+    the claims table (the biggest).  Enter the result as a
     context manager, and pass it to :func:`write_outputs`.
     """
     from geo.static import static_plan
@@ -221,11 +221,7 @@ def _away(model: Model, gpkg: Path) -> dict[str, str]:
     from geo.gpkg import write_geopackage
 
     write_geopackage(gpkg, model)
-    return {
-        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
-        "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
-        "incidents.geojson": geojson_text(model.incidents),
-    }
+    return {"claims.csv": csv_text(model.claims, CLAIM_COLUMNS)}
 
 
 def _write_all(
@@ -239,8 +235,10 @@ def _write_all(
     from geo.webmap import fragment_text, map_document, page_text
 
     texts = {
+        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
         "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
         "areas.csv": csv_text(model.areas, AREA_COLUMNS),
+        "incidents.geojson": geojson_text(model.incidents),
     }
     doc = map_document(model, title=title, tiles=options.tiles)
     texts["incidents.html"] = page_text(doc, self_contained=options.self_contained)

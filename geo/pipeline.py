@@ -446,7 +446,8 @@ def _write_outputs(
     """Write every output file into ``folder``; return ``{file name: path}``.
 
     ``underway`` are the outputs started as soon as the model was made
-    (the static images, the big tables): this process makes the HTML map.
+    (the static images, the GeoPackage, the claims table): this process
+    makes the rest.
     """
     from geo.exports import write_outputs
 

@@ -45,7 +45,7 @@ from typing import Any
 from geo._faults import checkpoint
 from geo.atomic import fsync_dir, remove_orphans, write_text_atomic
 from geo.changes import describe_changes, has_changes
-from geo.store import Store, json_rows, lock_timeout
+from geo.store import Store, lock_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -335,8 +335,8 @@ class Debt:
             {"scope": c.scope, "figure": c.figure, "role": c.role, "value_low": c.value_low}
             for c in store.claims(scope="area")
         ]
-        rows = store.incident_json()
-        return cls(json_rows(rows), area, sorted(store.article_ids()), incident_json=rows)
+        rows, texts = store.read_incidents()
+        return cls(rows, area, sorted(store.article_ids()), incident_json=texts)
 
     def changes(
         self,

@@ -238,6 +238,8 @@ class Store:
     def __init__(self, path: str | Path, *, timeout: float | None = None) -> None:
         self.path = Path(path)
         self.timeout = lock_timeout(timeout)
+        #: The incident table as read in the current transaction (see read_incidents).
+        self._incidents_read: list[dict[str, Any]] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -322,6 +324,7 @@ class Store:
             SQLite failed (a full disk, a read-only file...); nothing was written.
         """
         _sqlite.begin(self._conn, self.path, self.timeout)
+        self._incidents_read = None
         try:
             yield
             self._conn.execute(
@@ -333,6 +336,8 @@ class Store:
             if isinstance(exc, sqlite3.Error):
                 raise _sqlite.store_error(exc, self.path) from exc
             raise
+        finally:
+            self._incidents_read = None
         _sqlite.commit(self._conn, self.path, self.timeout)
 
     def generation(self) -> int:
@@ -420,6 +425,7 @@ class Store:
         """Forget everything (``--rebuild``)."""
         self._conn.execute("DELETE FROM articles")
         self._conn.execute("DELETE FROM incidents")
+        self._incidents_read = None
         self._conn.execute("DELETE FROM file_stats")
         self._conn.execute("DELETE FROM merged")
 
@@ -599,17 +605,28 @@ class Store:
         """Store the current incident table (one JSON row per incident).
 
         Only the rows that differ from the stored ones are written: one more
-        article changes a few incidents of thousands.
+        article changes a few incidents of thousands.  When this transaction
+        has read the table (:meth:`read_incidents`), a row equal to the one
+        read is not even encoded again.
         """
-        new = {r["incident_id"]: _ROW_JSON(r) for r in rows}
-        old = dict(self._conn.execute("SELECT incident_id, body FROM incidents"))
-        self._conn.executemany(
-            "DELETE FROM incidents WHERE incident_id = ?", [(i,) for i in old if i not in new]
-        )
-        self._conn.executemany(
-            "INSERT OR REPLACE INTO incidents VALUES (?, ?)",
-            [(i, body) for i, body in new.items() if old.get(i) != body],
-        )
+        read = self._incidents_read
+        same = {r["incident_id"]: r for r in read} if read is not None else {}
+        new: dict[str, str | None] = {
+            r["incident_id"]: None if same.get(r["incident_id"]) == r else _ROW_JSON(r)
+            for r in rows
+        }
+        if read is not None:
+            gone = [(i,) for i in same if i not in new]
+            changed = [(i, body) for i, body in new.items() if body is not None]
+        else:
+            old = dict(self._conn.execute("SELECT incident_id, body FROM incidents"))
+            gone = [(i,) for i in old if i not in new]
+            changed = [
+                (i, body) for i, body in new.items() if body is not None and old.get(i) != body
+            ]
+        self._conn.executemany("DELETE FROM incidents WHERE incident_id = ?", gone)
+        self._conn.executemany("INSERT OR REPLACE INTO incidents VALUES (?, ?)", changed)
+        self._incidents_read = None
 
     def incidents(self) -> list[dict[str, Any]]:
         """Return the incident table of the last build."""
@@ -619,6 +636,19 @@ class Store:
         """The incident table of the last build, each row as the JSON text stored."""
         rows = self._conn.execute("SELECT body FROM incidents ORDER BY incident_id").fetchall()
         return [row[0] for row in rows]
+
+    def read_incidents(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The incident table as rows and as the JSON texts stored (to store again as they are).
+
+        Inside a transaction the rows are remembered until it ends or the
+        table is written: :meth:`replace_incidents` then encodes only the
+        rows that changed.
+        """
+        texts = self.incident_json()
+        rows = json_rows(texts)
+        if self._conn.in_transaction:
+            self._incidents_read = rows
+        return rows, texts
 
     # ------------------------------------------- file stats (issue 10: incremental builds)
 

@@ -322,9 +322,9 @@ def counted_scans(monkeypatch):
     calls: list[int] = []
     real = _incremental.scan
 
-    def scan(store, files):
+    def scan(store, files, known_keys=None):
         calls.append(1)
-        return real(store, files)
+        return real(store, files, known_keys)
 
     monkeypatch.setattr(_incremental, "scan", scan)
     return calls

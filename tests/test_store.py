@@ -562,3 +562,25 @@ def test_a_store_checked_sound_beforehand_is_not_checked_again(path, monkeypatch
         assert store.article_ids() == {ARTICLE.article_id}
     with pytest.raises(AssertionError, match="checked twice"):
         open_store(path, checked=IntegrityCheck(path.with_name("missing.db")))
+
+
+def test_incidents_read_in_a_transaction_spare_encoding_but_never_hide_a_write(path):
+    rows = [{"incident_id": f"I{n}", "killed": n} for n in range(4)]
+    with Store(path) as store, store.transaction():
+        store.replace_incidents(rows)
+    with Store(path) as store:
+        with store.transaction():
+            read, texts = store.read_incidents()
+            assert read == rows and len(texts) == 4
+            store.replace_incidents([rows[0], {"incident_id": "I1", "killed": 9}, rows[3]])
+        assert store.incidents() == [rows[0], {"incident_id": "I1", "killed": 9}, rows[3]]
+        with store.transaction():  # --rebuild empties the table after the debt read it
+            read, _ = store.read_incidents()
+            store.clear()
+            store.replace_incidents(read)
+        assert store.incidents() == read
+        store.read_incidents()  # outside a transaction: nothing is remembered
+        with store.transaction():
+            store._conn.execute("DELETE FROM incidents")
+            store.replace_incidents(read)
+        assert store.incidents() == read
