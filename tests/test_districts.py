@@ -373,3 +373,14 @@ def test_load_districts_checks_the_shipped_hash(monkeypatch, tmp_path):
         gd.load_districts()
     with pytest.raises(gd.BoundaryError, match="is refused"):
         gd.load_districts(copy)  # the shipped file by its path is checked too
+
+
+def test_the_shipped_layer_read_by_geos_is_what_gdal_reads():
+    from geo.boundaries import shipped_adm2
+
+    fast = gd.load_districts()
+    gdal = gpd.read_file(shipped_adm2(), engine="pyogrio")
+    assert fast["admin2"].tolist() == gdal["shapeName"].tolist()
+    assert fast["shape_id"].tolist() == gdal["shapeID"].tolist()
+    assert [g.wkb for g in fast.geometry] == [g.wkb for g in gdal.geometry]
+    assert fast.crs == gdal.crs
