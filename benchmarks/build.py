@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N] [--code DIR]
+    python benchmarks/build.py [--sizes 10 100 1000] [--large] [--jobs N] [--repeat N]
+                               [--code DIR]
 
 For each size it writes that many synthetic articles (``benchmarks/_articles.py``,
 the project's own words), then times, each in a fresh process as a user runs it:
@@ -12,10 +13,13 @@ the project's own words), then times, each in a fresh process as a user runs it:
 * adding one article to the store.
 
 and prints, per run, the wall and CPU time, the peak resident memory of the process
-(``resource.getrusage``), and where the time went by stage.  ``--large`` adds
-10,000 articles; ``--code DIR`` measures another checkout (an older commit,
-say) on the same articles.  The measured package is byte-compiled first, as an
-installed one is.  It asserts nothing: the tests prove equality, this prints figures.
+(``resource.getrusage``), and where the time went by stage.  The short builds (no-op,
+one more article) run ``--repeat`` times from the same state (default 3): the row is
+the median run by wall time, and "of" gives the fastest and slowest, since one run on
+a shared machine can be a few tenths of a second off.  ``--large`` adds 10,000
+articles; ``--code DIR`` measures another checkout (an older commit, say) on the
+same articles.  The measured package is byte-compiled first, as an installed one
+is.  It asserts nothing: the tests prove equality, this prints figures.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import inspect
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="incidentmap-bench-") as tmp:
         for size in sizes:
-            rows.extend(_measure_size(Path(tmp) / str(size), size, jobs=args.jobs, code=args.code))
+            folder = Path(tmp) / str(size)
+            rows.extend(
+                _measure_size(folder, size, jobs=args.jobs, code=args.code, repeat=args.repeat)
+            )
     _print_table(rows)
     return 0
 
@@ -79,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="passed to the build (default: the machine's cores)"
     )
     parser.add_argument(
+        "--repeat", type=int, default=3, metavar="N",
+        help="runs of each short build (no-op, one more article); the median is shown",
+    )  # fmt: skip
+    parser.add_argument(
         "--code", type=Path, default=ROOT, metavar="DIR",
         help="the checkout whose geo package is measured (default: this one), to compare",
     )  # fmt: skip
@@ -88,16 +100,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _measure_size(folder: Path, size: int, *, jobs: int | None, code: Path) -> list[dict[str, Any]]:
+def _measure_size(
+    folder: Path, size: int, *, jobs: int | None, code: Path, repeat: int
+) -> list[dict[str, Any]]:
     from _articles import one_more, write_articles
 
-    articles, out = folder / "articles", folder / "maps"
+    articles, out, before = folder / "articles", folder / "maps", folder / "before"
     _arrived_earlier(write_articles(articles, size))
     rows = [_run(f"fresh {size:,}", articles, out, jobs, code)]
-    rows.append(_run(f"no-op {size:,}", articles, out, jobs, code))
-    _arrived_earlier([one_more(articles)])
-    rows.append(_run(f"add 1 to {size:,}", articles, out, jobs, code))
+    label = f"no-op {size:,}"
+    rows.append(_median([_run(label, articles, out, jobs, code) for _ in range(repeat)]))
+    # Each run adds the same article to the same store and outputs.
+    shutil.copytree(out, before)
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(out)
+        shutil.copytree(before, out)
+        added = one_more(articles)
+        _arrived_earlier([added])
+        runs.append(_run(f"add 1 to {size:,}", articles, out, jobs, code))
+        added.unlink()
+    rows.append(_median(runs))
     return rows
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall time, with the fastest and slowest of them all."""
+    ranked = sorted(runs, key=lambda run: run["wall"])
+    row = dict(ranked[(len(ranked) - 1) // 2])
+    row["of"] = f"{len(runs)}: {ranked[0]['wall']:.2f}-{ranked[-1]['wall']:.2f}"
+    return row
 
 
 def _arrived_earlier(paths: list[Path]) -> None:
@@ -187,7 +219,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         "find_inputs": "find", "load_resources": "resources", "_reextract": "re-read",
         "_ingest": "ingest", "_frames": "merge", "_write_outputs": "outputs",
     }  # fmt: skip
-    head = ["run", "wall s", "cpu s", "peak MiB", "new", "incidents"]
+    head = ["run", "wall s", "of", "cpu s", "peak MiB", "new", "incidents"]
     head += [short.get(c, c) for c in columns]
     lines = [head]
     for row in rows:
@@ -196,6 +228,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             [
                 row["label"],
                 f"{row['wall']:.2f}",
+                row.get("of", "1"),
                 f"{row['cpu']:.2f}",
                 f"{row['peak_mib']:.0f}",
                 str(row["n_new"]),

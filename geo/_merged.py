@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,10 +140,11 @@ def _known_tolls(bodies: list[dict[str, Any]], owners: dict[str, str]) -> KnownT
     for body in bodies:
         if "tolls" not in body:
             continue
-        if any(owners[claim] != incident for claim, incident in body["owners"].items()):
-            continue
+        mine = body["owners"]
+        if any(map(operator.ne, map(owners.__getitem__, mine), mine.values())):
+            continue  # a claim of this group is another's: its incidents are counted again
         covered.update(row["incident_id"] for row in body["incidents"])
-        rows.extend(tuple(row) for row in body["tolls"])
+        rows.extend(map(tuple, body["tolls"]))
     rows.sort(key=lambda row: row[0])  # stable: each incident's figures stay in order
     return KnownTolls(frozenset(covered), rows)
 
