@@ -42,7 +42,7 @@ from geo.atomic import (
     write_text_atomic,
 )
 from geo.columns import records, typed_column
-from geo.model import Model, require_columns
+from geo.model import Model, Places, require_columns
 from geo.options import MapOptions
 from geo.publish import STAGING_PREFIX
 from geo.schema import (
@@ -160,17 +160,34 @@ _MADE_AWAY = ("claims.csv",)
 class Underway(contextlib.ExitStack):
     """Outputs of a model being made while the caller goes on (see :func:`start_outputs`).
 
-    :meth:`images` waits for the static images; :meth:`tables` for the
-    texts of :data:`_MADE_AWAY` and the GeoPackage, written to a temporary
-    file beside the outputs.  Leaving the context stops what still runs and
-    removes that file unless it was moved into place.
+    Started in two steps, each as soon as what it reads is known:
+    :meth:`start_drawing` (the static images read only the incidents'
+    places, :class:`geo.model.Places`) and :meth:`start_tables` (the
+    GeoPackage and the claims table read the whole model).  :meth:`images`
+    and :meth:`tables` wait for them.  Leaving the context stops what still
+    runs and removes the temporary GeoPackage unless it was moved into place.
     """
 
-    def __init__(self, drawing: Callable[[], dict[str, bytes]]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.images = drawing
         self.gpkg = Path()
+        self._drawing: Callable[[], dict[str, bytes]] | None = None
         self._tables: Forked | None = None
+
+    @property
+    def drawing(self) -> bool:
+        """True once :meth:`start_drawing` was called."""
+        return self._drawing is not None
+
+    def start_drawing(self, places: Model | Places, helper: Helper, *, title: str) -> None:
+        """Start drawing the static images in ``helper`` (here when it is not a process)."""
+        from geo.static import static_plan
+
+        _check_crs(places.incidents)
+        plan, attribution = static_plan(places)
+        self._drawing = helper.call(
+            "geo.static:draw_images", plan, title=title, attribution=attribution
+        )
 
     def start_tables(self, model: Model, near: Path, *, parallel: bool) -> None:
         """Fork the process that makes the tables and the GeoPackage (here without ``parallel``).
@@ -184,9 +201,14 @@ class Underway(contextlib.ExitStack):
         self.gpkg = Path(scratch) / "incidents.gpkg"
         self._tables = self.enter_context(Forked(_away, model, self.gpkg, parallel=parallel))
 
+    def images(self) -> dict[str, bytes]:
+        """The static images by file name, once drawn."""
+        assert self._drawing is not None, "start_drawing starts the drawing"
+        return self._drawing()
+
     def tables(self) -> dict[str, str]:
         """The texts made away from the HTML map, by name (the GeoPackage is at :attr:`gpkg`)."""
-        assert self._tables is not None, "start_outputs starts the tables"
+        assert self._tables is not None, "start_tables starts the tables"
         return self._tables.result()  # type: ignore[no-any-return]
 
 
@@ -201,14 +223,9 @@ def start_outputs(
     the claims table (the biggest).  Enter the result as a
     context manager, and pass it to :func:`write_outputs`.
     """
-    from geo.static import static_plan
-
-    _check_crs(model.incidents)
-    plan, attribution = static_plan(model)
-    underway = Underway(
-        helper.call("geo.static:draw_images", plan, title=title, attribution=attribution)
-    )
+    underway = Underway()
     try:
+        underway.start_drawing(model, helper, title=title)
         underway.start_tables(model, near, parallel=parallel)
     except BaseException:
         underway.close()

@@ -120,6 +120,7 @@ def aggregate(
     district_table: pd.DataFrame | None = None,
     province: str = "",
     known_tolls: KnownTolls | None = None,
+    places: Places | None = None,
 ) -> Model:
     """Make the model from the export tables.
 
@@ -144,6 +145,10 @@ def aggregate(
     known_tolls : KnownTolls, optional
         Tolls of some incidents reconciled already (the build's merged
         groups keep them); the same rows the claims would give.
+    places : Places, optional
+        The incidents located already (:func:`locate`, on these
+        ``polygons``), with the tolls their claims give; ``incidents``,
+        ``district_table``, ``province`` and ``known_tolls`` are then unused.
 
     Returns
     -------
@@ -156,26 +161,82 @@ def aggregate(
     ValueError
         If a column is missing or a CRS is not EPSG:4326.
     """
-    require_columns(incidents, [c for c in INCIDENT_COLUMNS if c != "geo_source"], "incidents")
     require_columns(claims, CLAIM_COLUMNS, "claims")
+    article_table = _articles(articles)
+    claim_table = _claims(claims, article_table)
+    if places is None:
+        places = locate(
+            incidents,
+            _tolls(claim_table, known_tolls),
+            polygons=polygons,
+            district_table=district_table,
+            province=province,
+        )
+    elif places.boundaries is not polygons:
+        raise ValueError("places were located on other district polygons than the ones given")
+    return Model(
+        incidents=places.incidents,
+        claims=claim_table,
+        areas=typed_table(areas, AREA_COLUMNS) if areas is not None else empty_table(AREA_COLUMNS),
+        districts=places.districts,
+        articles=article_table,
+        tolls=places.tolls,
+        contested=_contested(claim_table),
+        classes=places.classes,
+        outline=places.outline,
+        boundaries=places.boundaries,
+        timeline=places.timeline,
+        undated=places.undated,
+        provinces=places.provinces,
+    )
+
+
+@dataclass(frozen=True)
+class Places:
+    """The model's incidents as mapped (:func:`locate`): what the static image reads.
+
+    The attributes are the :class:`Model`'s of the same names.  They need
+    the incidents and their tolls, not the claims themselves: a build that
+    has every toll already (:class:`KnownTolls`) locates the incidents and
+    starts drawing before it reads the claims.
+    """
+
+    incidents: gpd.GeoDataFrame
+    tolls: pd.DataFrame
+    districts: gpd.GeoDataFrame
+    classes: Classes
+    outline: gpd.GeoDataFrame | None
+    boundaries: gpd.GeoDataFrame | None
+    timeline: tuple[tuple[dt.date, int], ...]
+    undated: int
+    provinces: tuple[str, ...]
+
+
+def locate(
+    incidents: pd.DataFrame,
+    tolls: pd.DataFrame,
+    *,
+    polygons: gpd.GeoDataFrame | None = None,
+    district_table: pd.DataFrame | None = None,
+    province: str = "",
+) -> Places:
+    """The incidents as points, their districts' totals and classes, the timeline.
+
+    ``tolls`` are each incident's reconciled figures (:data:`TOLL_COLUMNS`,
+    as :attr:`Model.tolls`); the other arguments are :func:`aggregate`'s.
+    """
+    require_columns(incidents, [c for c in INCIDENT_COLUMNS if c != "geo_source"], "incidents")
     if polygons is not None:
         _check_polygons(polygons)
     points = _incident_points(incidents)
-    article_table = _articles(articles)
-    claim_table = _claims(claims, article_table)
-    tolls = _tolls(claim_table, known_tolls)
     provinces = _provinces(points, polygons, province)
     districts = _districts(points, tolls, polygons, district_table, provinces)
     known = [int(v) for v in districts["killed_best"] if not pd.isna(v)]
     days, undated = _timeline(points["event_date"])
-    return Model(
+    return Places(
         incidents=points,
-        claims=claim_table,
-        areas=typed_table(areas, AREA_COLUMNS) if areas is not None else empty_table(AREA_COLUMNS),
-        districts=districts,
-        articles=article_table,
         tolls=tolls,
-        contested=_contested(claim_table),
+        districts=districts,
         classes=class_breaks(known),
         outline=_outline(polygons, provinces),
         boundaries=polygons,
@@ -183,6 +244,16 @@ def aggregate(
         undated=undated,
         provinces=provinces,
     )
+
+
+def known_toll_frame(known: KnownTolls, incident_ids: Iterable[str]) -> pd.DataFrame | None:
+    """The tolls of these incidents as :attr:`Model.tolls`, when ``known`` has all of them.
+
+    None when an incident's tolls are not known: they need its claims.
+    """
+    if not known.incidents.issuperset(incident_ids):
+        return None
+    return _toll_frame(known.rows)
 
 
 # -- validate ---------------------------------------------------------------
@@ -374,6 +445,10 @@ def _tolls(claims: pd.DataFrame, known: KnownTolls | None = None) -> pd.DataFram
     rows = toll_rows(tuple(column[i] for column in columns) for i in todo)
     if known is not None:
         rows = sorted([*known.rows, *rows], key=lambda row: row[0])  # stable: figures stay in order
+    return _toll_frame(rows)
+
+
+def _toll_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(TOLL_COLUMNS))
     for column in ("low", "best", "high"):
         frame[column] = frame[column].astype("Int64")

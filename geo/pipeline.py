@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from geo.exports import Underway
     from geo.geocode import OnlineGeocoder
-    from geo.model import Model
+    from geo.model import Model, Places
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def build(
             return unchanged
     # The static image is drawn in a second process (--jobs above 1), started now
     # so that its imports are done while this one loads and merges.
-    from geo.exports import start_outputs
+    from geo.exports import Underway
     from geo.static import DRAWING_MODULES
 
     with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer, contextlib.ExitStack() as later:
@@ -337,13 +337,19 @@ def build(
                 ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
                 pruned = _prune(store) if prune else []
                 stage(BUILD_STAGES[1])
-                model = _frames(store, resources)
-                # Made by two more processes while the store is updated.
-                underway = later.enter_context(
-                    start_outputs(
-                        model, drawer, near=out, title=_title(resources), parallel=jobs > 1
-                    )
+                # The longest outputs are made by two more processes: the static
+                # images as soon as the incidents are located, the GeoPackage and the
+                # claims table once the model is made, while the store is updated.
+                underway = later.enter_context(Underway())
+                title = _title(resources)
+                model = _frames(
+                    store,
+                    resources,
+                    lambda places: underway.start_drawing(places, drawer, title=title),
                 )
+                if not underway.drawing:
+                    underway.start_drawing(model, drawer, title=title)
+                underway.start_tables(model, out, parallel=jobs > 1)
                 unresolved = sorted({u.surface for u in store.unresolved()})
                 new_incidents, area_claims = _rows(model)
                 store.replace_incidents(new_incidents)
@@ -652,17 +658,22 @@ def _rows(model: Model) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     )
 
 
-def _frames(store: Store, resources: Resources) -> Model:
+def _frames(
+    store: Store, resources: Resources, located: Callable[[Places], None] = lambda places: None
+) -> Model:
     """The model of everything the store holds: incidents merged, claims, tables.
 
     Only the groups of places whose articles changed are merged anew
     (:mod:`geo._merged`); the claims and articles are read as columns.
+    When the merged groups know every incident's tolls, the incidents are
+    located first and handed to ``located`` (the static image needs no
+    more) before the claims are read.
     """
     import pandas as pd
 
     from geo._merged import merged
     from geo.districts import read_district_table
-    from geo.model import aggregate
+    from geo.model import aggregate, known_toll_frame, locate
     from geo.schema import CLAIM_COLUMNS
     from geo.tables import area_frame, articles_frame, incident_table
 
@@ -671,16 +682,32 @@ def _frames(store: Store, resources: Resources) -> Model:
         (resources.boundaries, _incremental.stat_of(str(boundary)) if boundary else None)
     )
     found = merged(store, resources.districts, key=key)
+    incidents = incident_table(found.incidents)
+    district_table = read_district_table() if resources.districts is None else None
+    places = None
+    tolls = found.tolls and known_toll_frame(
+        found.tolls, (r["incident_id"] for r in found.incidents)
+    )
+    if tolls is not None:
+        places = locate(
+            incidents,
+            tolls,
+            polygons=resources.districts,
+            district_table=district_table,
+            province=resources.region.admin1,
+        )
+        located(places)
     claims = store.claim_columns()
     claims["incident_id"] = [found.owners.get(c, "") for c in claims["claim_id"]]
     articles = store.article_rows()
     return aggregate(
-        incident_table(found.incidents),
+        incidents,
         pd.DataFrame(claims, columns=list(CLAIM_COLUMNS)),
         articles=articles_frame(articles),
         areas=area_frame(store.claims(scope="area"), articles),
         polygons=resources.districts,
-        district_table=read_district_table() if resources.districts is None else None,
+        district_table=district_table,
         province=resources.region.admin1,
         known_tolls=found.tolls,
+        places=places,
     )

@@ -39,7 +39,7 @@ from geo._static_draw import (
 from geo.atomic import write_bytes_atomic
 from geo.classes import class_colour
 from geo.columns import integer, text
-from geo.model import Model, aggregate, require_columns, require_wgs84
+from geo.model import Model, Places, aggregate, require_columns, require_wgs84
 from geo.schema import CLAIM_COLUMNS, INCIDENT_COLUMNS, TYPE_COLOURS, column_type
 
 __all__ = ["DEFAULT_ATTRIBUTION", "DPI", "MAX_LABELS", "MIN_FONT_PT", "write_static_map"]
@@ -168,8 +168,14 @@ def static_images(
     return draw_images(plan, title=title, attribution=attribution, formats=formats)
 
 
-def static_plan(model: Model, *, attribution: str = DEFAULT_ATTRIBUTION) -> tuple[Plan, str]:
-    """What the image shows, worked out from the model, and the credit line it prints."""
+def static_plan(
+    model: Model | Places, *, attribution: str = DEFAULT_ATTRIBUTION
+) -> tuple[Plan, str]:
+    """What the image shows, worked out from the model, and the credit line it prints.
+
+    It reads only the incidents as located (:class:`geo.model.Places`): a
+    build starts drawing as soon as it has them, before the claims.
+    """
     if model.boundaries is None and attribution == DEFAULT_ATTRIBUTION:
         attribution = _NO_BOUNDARIES_ATTRIBUTION
     return _plan(model), attribution
@@ -258,7 +264,7 @@ def _points_to_columns(incidents: gpd.GeoDataFrame) -> pd.DataFrame:
     return frame
 
 
-def _plan(model: Model) -> Plan:
+def _plan(model: Model | Places) -> Plan:
     """Work out what to draw from the model; the image computes no total of its own."""
     incidents = model.incidents
     tolls = pd.to_numeric(incidents["fatalities_best"]).astype(float).to_numpy()
@@ -407,7 +413,7 @@ def _labels(points: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"x": top["x"], "y": top["y"], "text": text, "size": top["size"]})
 
 
-def _subtitle(model: Model, tolls: np.ndarray) -> str:
+def _subtitle(model: Model | Places, tolls: np.ndarray) -> str:
     incidents = model.incidents
     days = [day for day, _n in model.timeline]
     if not days:

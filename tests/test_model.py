@@ -174,3 +174,40 @@ def test_known_tolls_are_believed_not_reconciled_again(incidents, claims):
         ["I1", "killed", "civilian", 1, 2, 3],
         ["I3", "killed", "civilian", 3, 3, 3],
     ]
+
+
+def test_incidents_located_first_make_the_same_model(incidents, claims):
+    """A build locates the incidents before it reads the claims (the static image needs no more)."""
+    from geo.model import KnownTolls, known_toll_frame, locate
+    from tests.map_frames import district_polygons
+
+    polygons = district_polygons()
+    whole = aggregate(incidents, claims, polygons=polygons, province="Balochistan")
+    rows = [tuple(r) for r in whole.tolls.itertuples(index=False)]
+    ids = incidents["incident_id"].tolist()
+    assert known_toll_frame(KnownTolls(frozenset(ids[:-1]), rows), ids) is None  # one unknown
+    tolls = known_toll_frame(KnownTolls(frozenset(ids), rows), ids)
+    places = locate(incidents, tolls, polygons=polygons, province="Balochistan")
+    first = aggregate(
+        incidents.iloc[:0], claims, polygons=polygons, province="Nowhere", places=places
+    )  # located already: the incidents and province given are not read again
+    for name in ("incidents", "claims", "districts", "tolls", "contested", "articles", "areas"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(whole, name), obj=name)
+    assert (first.classes, first.timeline, first.undated, first.provinces) == (
+        whole.classes, whole.timeline, whole.undated, whole.provinces,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="other district polygons"):
+        aggregate(incidents, claims, polygons=polygons.copy(), places=places)
+
+
+def test_the_static_image_reads_only_the_located_incidents(incidents, claims):
+    import pickle
+
+    from geo.model import locate
+    from geo.static import static_plan
+    from tests.map_frames import district_polygons
+
+    polygons = district_polygons()
+    model = aggregate(incidents, claims, polygons=polygons, province="Balochistan")
+    places = locate(incidents, model.tolls, polygons=polygons, province="Balochistan")
+    assert pickle.dumps(static_plan(places)) == pickle.dumps(static_plan(model))
