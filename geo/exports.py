@@ -120,8 +120,9 @@ def write_outputs(
         :data:`geo.static.DRAWING_MODULES` (its imports are done by now);
         it is the caller's to close.
     underway : Underway, optional
-        Those outputs already being made (:func:`start_outputs`): a build
-        starts them as soon as its model is made, before it updates the
+        Those outputs already being made (:class:`Underway`): a build starts
+        the drawing as soon as its incidents are located and the GeoPackage
+        and claims table as soon as its model is made, before it updates the
         store.  It must have been started for ``model``.
 
     Returns
