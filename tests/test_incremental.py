@@ -371,3 +371,30 @@ def test_a_scan_takes_the_walks_resolved_paths_but_resolves_links_again(tmp_path
     with Store(tmp_path / "store.db") as store:
         scan = _incremental.scan(store, [plain, link], given)
     assert scan.keys == {str(plain): "/as/the/walk/found/a.txt", str(link): str(target.resolve())}
+
+
+@pytest.mark.slow
+def test_a_build_draws_the_same_image_whether_it_located_the_incidents_first(
+    resources, tmp_path, monkeypatch
+):
+    """Every toll known (the common case): drawn early; one not known: drawn from the model."""
+    from geo import model as model_module
+
+    folder = tmp_path / "articles"
+    _write(folder, range(6))
+    _age(folder)
+    starts: list[str] = []
+    real_start = exports.Underway.start_drawing
+
+    def recording(self, places, helper, *, title):
+        starts.append(type(places).__name__)
+        return real_start(self, places, helper, title=title)
+
+    monkeypatch.setattr(exports.Underway, "start_drawing", recording)
+    early = build([folder], out_dir=tmp_path / "early", resources=resources, jobs=2)
+    monkeypatch.setattr(model_module, "known_toll_frame", lambda known, ids: None)
+    late = build([folder], out_dir=tmp_path / "late", resources=resources, jobs=2)
+
+    assert starts == ["Places", "Model"]
+    assert early.n_incidents == late.n_incidents > 0
+    assert _outputs(tmp_path / "late") == _outputs(tmp_path / "early")
