@@ -51,7 +51,6 @@ __all__ = [
     "StoreDamagedError",
     "StoreError",
     "StoreVersionError",
-    "json_rows",
     "lock_timeout",
     "open_store",
 ]
@@ -544,7 +543,7 @@ class Store:
         """Return ``(article_id, seq, links)`` of every report (see :func:`merge_links`)."""
         rows = self._conn.execute("SELECT article_id, seq, links FROM report_links").fetchall()
         # One JSON array of every row's links: one decoder call, not one per report.
-        links = json_rows(row[2] for row in rows)
+        links = _json_rows(row[2] for row in rows)
         return [(a, seq, keys) for (a, seq, _), keys in zip(rows, links, strict=True)]
 
     def article_rows(self, articles: Iterable[str] | None = None) -> list[Article]:
@@ -604,33 +603,26 @@ class Store:
     def replace_incidents(self, rows: Iterable[dict[str, Any]]) -> None:
         """Store the current incident table (one JSON row per incident).
 
-        Only the rows that differ from the stored ones are written: one more
-        article changes a few incidents of thousands.  When this transaction
-        has read the table (:meth:`read_incidents`), a row equal to the one
-        read is not even encoded again.
+        Only the rows that differ from the stored ones are encoded and
+        written: one more article changes a few incidents of thousands.  The
+        table is read first, unless this transaction has read it already
+        (:meth:`read_incidents`).
         """
-        read = self._incidents_read
-        same = {r["incident_id"]: r for r in read} if read is not None else {}
+        read = self._incidents_read if self._incidents_read is not None else self.incidents()
+        same = {r["incident_id"]: r for r in read}
         new: dict[str, str | None] = {
             r["incident_id"]: None if same.get(r["incident_id"]) == r else _ROW_JSON(r)
             for r in rows
         }
-        if read is not None:
-            gone = [(i,) for i in same if i not in new]
-            changed = [(i, body) for i, body in new.items() if body is not None]
-        else:
-            old = dict(self._conn.execute("SELECT incident_id, body FROM incidents"))
-            gone = [(i,) for i in old if i not in new]
-            changed = [
-                (i, body) for i, body in new.items() if body is not None and old.get(i) != body
-            ]
+        gone = [(i,) for i in same if i not in new]
+        changed = [(i, body) for i, body in new.items() if body is not None]
         self._conn.executemany("DELETE FROM incidents WHERE incident_id = ?", gone)
         self._conn.executemany("INSERT OR REPLACE INTO incidents VALUES (?, ?)", changed)
         self._incidents_read = None
 
     def incidents(self) -> list[dict[str, Any]]:
         """Return the incident table of the last build."""
-        return json_rows(self.incident_json())
+        return _json_rows(self.incident_json())
 
     def incident_json(self) -> list[str]:
         """The incident table of the last build, each row as the JSON text stored."""
@@ -645,7 +637,7 @@ class Store:
         rows that changed.
         """
         texts = self.incident_json()
-        rows = json_rows(texts)
+        rows = _json_rows(texts)
         if self._conn.in_transaction:
             self._incidents_read = rows
         return rows, texts
@@ -788,6 +780,6 @@ def _report_from_json(text: str) -> Report:
 _ROW_JSON = json.JSONEncoder(default=str, sort_keys=True).encode
 
 
-def json_rows(texts: Iterable[str]) -> list[Any]:
+def _json_rows(texts: Iterable[str]) -> list[Any]:
     """Decode many JSON texts as one array: one call of the decoder, not one per row."""
     return json.loads("[" + ",".join(texts) + "]")  # type: ignore[no-any-return]
