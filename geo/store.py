@@ -19,15 +19,17 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
+import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from geo import _sqlite
+from geo import _sqlite, _store_columns
 from geo._sqlite import (
     DEFAULT_LOCK_TIMEOUT_S,
     LOCK_TIMEOUT_ENV,
@@ -37,6 +39,7 @@ from geo._sqlite import (
     StoreVersionError,
     lock_timeout,
 )
+from geo._store_columns import Columns
 from geo.incidents import merge_links
 from geo.records import Article, Claim, Place, Report, UnresolvedName
 from geo.schema import CLAIM_COLUMNS
@@ -124,6 +127,31 @@ CREATE TABLE IF NOT EXISTS merged (
 _CLAIMS_SCOPE_INDEX = "CREATE INDEX IF NOT EXISTS claims_scope ON claims (scope);"
 #: Tables every store of version 1 or later has; a database without them is not a store.
 _CORE_TABLES = frozenset({"meta", "articles", "claims"})
+#: The meta key of the store's stamp: a random token drawn again by every
+#: transaction that adds, replaces or removes articles (geo._store_columns).
+STAMP_META = "stamp"
+#: The stored fields of an article, but its text (``Store.article_rows``).
+_ARTICLE_FIELDS = "article_id, path, outlet, url, published, title"
+#: The columns of a claim that the claims table holds (``Store._read_columns``).
+_CLAIM_FIELDS = tuple(c for c in CLAIM_COLUMNS if c not in ("incident_id", "outlet", "published"))
+
+
+@dataclasses.dataclass
+class _Written:
+    """What the current write transaction did to the articles, and the columns it read.
+
+    ``stamp`` is the store's stamp when the transaction began (the one it
+    commits, once it has); ``articles`` the ids it added, replaced or
+    removed (None once it cleared the store); ``columns`` every claim and
+    article as read in it, while they are still current, and ``keep`` how
+    to keep them beside the store once committed, given the new stamp
+    (:mod:`geo._store_columns`), when the file there does not have them.
+    """
+
+    stamp: str | None
+    articles: set[str] | None = dataclasses.field(default_factory=set)
+    columns: Columns | None = None
+    keep: Callable[[str], None] | None = None
 
 
 class FileStat(NamedTuple):
@@ -239,6 +267,8 @@ class Store:
         self.timeout = lock_timeout(timeout)
         #: The incident table as read in the current transaction (see read_incidents).
         self._incidents_read: list[dict[str, Any]] | None = None
+        #: What the current transaction changed (see _Written); None outside one.
+        self._written: _Written | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -324,12 +354,16 @@ class Store:
         """
         _sqlite.begin(self._conn, self.path, self.timeout)
         self._incidents_read = None
+        written = self._written = _Written(self.get_meta(STAMP_META))
         try:
             yield
             self._conn.execute(
                 "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) "
                 "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
+            if written.stamp is None or written.articles != set():
+                written.stamp = secrets.token_hex(8)
+                self.set_meta(STAMP_META, written.stamp)
         except BaseException as exc:
             _sqlite.rollback(self._conn)
             if isinstance(exc, sqlite3.Error):
@@ -337,7 +371,10 @@ class Store:
             raise
         finally:
             self._incidents_read = None
+            self._written = None
         _sqlite.commit(self._conn, self.path, self.timeout)
+        if written.keep is not None and written.stamp is not None:
+            written.keep(written.stamp)
 
     def generation(self) -> int:
         """How many write transactions the store has committed (:meth:`transaction` counts).
@@ -375,7 +412,7 @@ class Store:
         unresolved: Iterable[UnresolvedName] = (),
     ) -> None:
         """Store an article with what was extracted from it (replacing any earlier copy)."""
-        self.remove_article(article.article_id)
+        self.remove_article(article.article_id)  # notes the change (_wrote)
         self._conn.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -418,15 +455,34 @@ class Store:
 
     def remove_article(self, article_id: str) -> None:
         """Forget an article and everything extracted from it."""
+        self._wrote(article_id)
         self._conn.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
 
     def clear(self) -> None:
         """Forget everything (``--rebuild``)."""
+        self._wrote(None)
         self._conn.execute("DELETE FROM articles")
         self._conn.execute("DELETE FROM incidents")
         self._incidents_read = None
         self._conn.execute("DELETE FROM file_stats")
         self._conn.execute("DELETE FROM merged")
+
+    def _wrote(self, article_id: str | None) -> None:
+        """Note that an article (None: every one) is added, replaced or removed.
+
+        In a transaction, the change is counted for its commit (a new stamp)
+        and the columns read so far are dropped.  Outside one (each statement
+        its own commit), the stamp is removed: no saved columns match again.
+        """
+        written = self._written
+        if written is None:
+            self._conn.execute("DELETE FROM meta WHERE key = ?", (STAMP_META,))
+            return
+        if article_id is None or written.articles is None:
+            written.articles = None
+        else:
+            written.articles.add(article_id)
+        written.columns, written.keep = None, None
 
     def articles(self) -> list[Article]:
         """Return every stored article, by id."""
@@ -490,34 +546,74 @@ class Store:
 
         The values :meth:`claims` gives (the article's outlet, its date as
         ISO text, missing text as ""), read straight into columns: a build
-        with many claims makes no object per claim.
+        with many claims makes no object per claim.  In a transaction, they
+        come from the columns saved beside the store when those are current
+        (:meth:`_columns`).
         """
+        claims = self._columns().claims
+        blank = [""] * len(claims["claim_id"])
+        return {name: list(claims[name]) if name in claims else blank for name in CLAIM_COLUMNS}
+
+    def _columns(self) -> Columns:
+        """Every claim and article as columns; in a transaction, read once and kept.
+
+        A write transaction that begins at the stamp of the columns kept
+        beside the store (:mod:`geo._store_columns`) takes them from there
+        and reads only the articles it changed; once it commits, it adds
+        that change to the file (or writes it anew, after many changes or
+        when it read everything).
+        """
+        written = self._written
+        if written is None:
+            return self._read_columns()
+        if written.columns is not None:
+            return written.columns
+        changed, saved = written.articles, None
+        if written.stamp is not None and changed is not None:
+            saved = _store_columns.load(self.path, written.stamp)
+        if saved is None or changed is None:
+            columns = self._read_columns()
+            written.keep = functools.partial(_store_columns.save, self.path, columns=columns)
+        elif changed:
+            fresh = self._read_columns(changed)
+            columns = _store_columns.patched(saved.columns, changed, fresh)
+            if saved.changes < _store_columns.MAX_CHANGES:
+                written.keep = functools.partial(
+                    _store_columns.append, self.path, saved.stamp, changed=set(changed), fresh=fresh
+                )
+            else:
+                written.keep = functools.partial(_store_columns.save, self.path, columns=columns)
+        else:
+            columns = saved.columns
+        written.columns = columns
+        return columns
+
+    def _read_columns(self, articles: Iterable[str] | None = None) -> Columns:
+        """Every claim and article as columns (of ``articles`` only, when given), from SQLite."""
         # Read in the table's order and sorted here, the article's fields joined
         # from a dict: several times faster than SQLite's ORDER BY and JOIN,
         # which look up a row of each table per claim.
-        sources = {
-            article_id: (outlet or "", published or "")
-            for article_id, outlet, published in self._conn.execute(
-                "SELECT article_id, outlet, published FROM articles"
-            )
-        }
-        rows = sorted(
-            row
-            for row in self._conn.execute(
-                "SELECT claim_id, '', scope, coalesce(area, ''), figure, role, value_low, "
+        with contextlib.ExitStack() as stack:
+            where = ""
+            if articles is not None:
+                listed = stack.enter_context(self._listed(articles))
+                where = f" WHERE article_id IN (SELECT id FROM {listed})"
+            stored = self._conn.execute(
+                f"SELECT {_ARTICLE_FIELDS} FROM articles{where} ORDER BY article_id"
+            ).fetchall()
+            claim_rows = self._conn.execute(
+                "SELECT claim_id, scope, coalesce(area, ''), figure, role, value_low, "
                 "value_high, coalesce(qualifier, ''), coalesce(claimant, ''), "
                 "coalesce(nullif(claimant_kind, ''), 'unattributed'), article_id, "
-                "coalesce(sentence, '') FROM claims"
-            )
-            if row[11] in sources  # as an inner join would
-        )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * (len(CLAIM_COLUMNS) - 2)
-        named: dict[str, Any] = dict(
-            zip(CLAIM_COLUMNS[:-3] + CLAIM_COLUMNS[-1:], columns, strict=True)
-        )
+                f"coalesce(sentence, '') FROM claims{where}"
+            ).fetchall()
+        sources = {row[0]: (row[2] or "", row[4] or "") for row in stored}
+        rows = sorted(row for row in claim_rows if row[10] in sources)  # as an inner join
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_CLAIM_FIELDS)
+        named = {name: list(values) for name, values in zip(_CLAIM_FIELDS, columns, strict=True)}
         named["outlet"] = [sources[a][0] for a in named["article_id"]]
         named["published"] = [sources[a][1] for a in named["article_id"]]
-        return {name: list(named[name]) for name in CLAIM_COLUMNS}
+        return Columns(named, stored)
 
     def unresolved(self) -> list[UnresolvedName]:
         """Return every name used like a place that did not resolve."""
@@ -548,13 +644,17 @@ class Store:
 
     def article_rows(self, articles: Iterable[str] | None = None) -> list[Article]:
         """Return the stored articles without their text (``text`` empty), by id."""
-        query = "SELECT article_id, path, outlet, url, published, title FROM articles"
         if articles is None:
-            rows = self._conn.execute(query + " ORDER BY article_id").fetchall()
+            rows = self._columns().articles if self._written is not None else None
+            if rows is None:
+                rows = self._conn.execute(
+                    f"SELECT {_ARTICLE_FIELDS} FROM articles ORDER BY article_id"
+                ).fetchall()
         else:
             with self._listed(articles) as listed:
                 rows = self._conn.execute(
-                    f"{query} WHERE article_id IN (SELECT id FROM {listed}) ORDER BY article_id"
+                    f"SELECT {_ARTICLE_FIELDS} FROM articles "
+                    f"WHERE article_id IN (SELECT id FROM {listed}) ORDER BY article_id"
                 ).fetchall()
         return [
             Article(a, p, "", outlet or "", url or "", _date(pub), title or "")

@@ -183,18 +183,19 @@ def area_frame(claims: Sequence[Claim], articles: Sequence[Article]) -> pd.DataF
 
 
 def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
-    """Return the article table the map links to."""
+    """Return the article table the map links to (built column by column: no dict per article)."""
     return pd.DataFrame(
-        [
-            {
-                "article_id": a.article_id,
-                "path": a.path,
-                "outlet": a.outlet,
-                "url": a.url,
-                "published": a.published.isoformat() if isinstance(a.published, dt.date) else "",
-                "title": a.title,
-            }
-            for a in articles
-        ],
+        {
+            "article_id": [a.article_id for a in articles],
+            "path": [a.path for a in articles],
+            "outlet": [a.outlet for a in articles],
+            "url": [a.url for a in articles],
+            "published": [
+                a.published.isoformat() if isinstance(a.published, dt.date) else ""
+                for a in articles
+            ],
+            "title": [a.title for a in articles],
+        },
         columns=["article_id", "path", "outlet", "url", "published", "title"],
+        dtype=object,
     )
