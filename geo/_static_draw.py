@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 FIGSIZE = (8.27, 7.0)
 #: Sharp in print, ~1650 px wide on screen.
 DPI = 200
+#: zlib level of the PNG: 3 makes a map's image 1% smaller than Pillow's default
+#: (6) in three quarters of the time (at 10,000 articles: 330 kB in 0.18 s
+#: against 334 kB in 0.24 s), as a flat-coloured map compresses well early.
+PNG_LEVEL = 3
 #: Points: nothing smaller is legible on a printed A4 page.
 MIN_FONT_PT = 8
 #: Marker diameter (pt) per sqrt(killed): the area grows with the toll, as on the HTML map.
@@ -302,6 +306,7 @@ def image_bytes(fig: Figure, fmt: str, title: str) -> bytes:
     # No dates or software versions: the same input gives the same bytes.
     metadata: dict[str, Any] = {"Title": title}
     metadata.update({"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
+    options: dict[str, Any] = {"pil_kwargs": {"compress_level": PNG_LEVEL}} if fmt == "png" else {}
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata, facecolor="white")
+    fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata, facecolor="white", **options)
     return buffer.getvalue()
