@@ -41,7 +41,7 @@ from geo.atomic import (
     write_bytes_atomic,
     write_text_atomic,
 )
-from geo.columns import records, typed_column
+from geo.columns import listed, typed_column
 from geo.model import Model, Places, require_columns
 from geo.options import MapOptions
 from geo.publish import STAGING_PREFIX
@@ -437,12 +437,7 @@ def _cells(values: list[Any], kind: str) -> list[str]:
         # the whole column says so, where a search per cell would take longer.
         if not _PLAIN_COLUMN.search("\0".join(values)):
             return list(values)
-        return [
-            _quoted("'" + v if v.startswith(FORMULA_STARTS) else v)
-            if v and (v[0] in _FIRST_OF_FORMULA or _NEEDS_QUOTES.search(v))
-            else v
-            for v in values
-        ]
+        return [_text_cell(v) if v else v for v in values]
     if kind == "int":  # whole numbers need no quotes; a missing one is ""
         return [str(v) if type(v) is int else _quoted(_cell(v, kind)) for v in values]
     return [_quoted(_cell(value, kind)) for value in values]
@@ -453,6 +448,15 @@ _FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS))
 _NEEDS_QUOTES = re.compile(r'[,"\n\r]')
 #: In a column's cells joined by NUL: a cell that needs quotes or neutralising.
 _PLAIN_COLUMN = re.compile(r'[,"\n\r]|(?:^|\0)[=+\-@\t]')
+
+
+def _text_cell(value: str) -> str:
+    """A non-empty text cell: neutralised, then quoted if need be (one search, not two)."""
+    if value[0] in _FIRST_OF_FORMULA:
+        value = "'" + value
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _quoted(cell: str) -> str:
@@ -475,18 +479,6 @@ def _cell(value: Any, kind: str) -> str:
     return neutralise(value)
 
 
-def _json_value(value: Any, kind: str) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item(), kind)
-    if kind == "date":
-        return value[:10] if value else None
-    return value
-
-
 _KINDS = {c: column_type(c) for c in INCIDENT_COLUMNS}
 #: JSON types of the properties, carried in the file as a foreign member:
 #: a reader can type the columns even when there is no feature to look at.
@@ -496,18 +488,26 @@ _FIELDS = {
 }
 
 
-def _feature(row: dict[str, Any]) -> dict[str, Any]:
-    properties = {c: _json_value(row[c], _KINDS[c]) for c in INCIDENT_COLUMNS}
-    lon, lat = properties["longitude"], properties["latitude"]
-    geometry = None
-    if lon is not None and lat is not None:
-        geometry = {"type": "Point", "coordinates": [lon, lat]}
-    return {
-        "type": "Feature",
-        "id": properties["incident_id"],
-        "geometry": geometry,
-        "properties": properties,
-    }
+def _json_columns(table: pd.DataFrame) -> list[list[Any]]:
+    """The schema's columns of ``table`` (typed by :func:`_table`) as JSON values.
+
+    Text is str, counts are Int64 and coordinates floats, so each kind
+    needs one test at most: a missing value is None, a date its ISO day.
+    """
+    columns = []
+    for name in INCIDENT_COLUMNS:
+        values = listed(table[name])
+        kind = _KINDS[name]
+        if kind == "float":
+            values = [None if value != value else value for value in values]  # NaN
+        elif kind == "date":
+            values = [value[:10] if value else None for value in values]
+        columns.append(values)
+    return columns
+
+
+#: One encoder for every feature (json.dumps would make one per call).
+_ENCODE_FEATURE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
 def _dump_features(table: pd.DataFrame, handle: IO[str]) -> None:
@@ -515,9 +515,22 @@ def _dump_features(table: pd.DataFrame, handle: IO[str]) -> None:
     fields = json.dumps(_FIELDS, separators=(", ", ": "))
     handle.write(f'{{"type": "FeatureCollection", "name": "incidents", "fields": {fields}, ')
     handle.write('"features": [')
-    for i, row in enumerate(records(table)):
-        text = json.dumps(_feature(row), ensure_ascii=False, sort_keys=False, allow_nan=False)
-        handle.write(("\n" if i == 0 else ",\n") + text)
+    names = list(INCIDENT_COLUMNS)
+    lon, lat = names.index("longitude"), names.index("latitude")
+    lines = []
+    for row in zip(*_json_columns(table), strict=True):
+        geometry = None
+        if row[lon] is not None and row[lat] is not None:
+            geometry = {"type": "Point", "coordinates": [row[lon], row[lat]]}
+        feature = {
+            "type": "Feature",
+            "id": row[0],
+            "geometry": geometry,
+            "properties": dict(zip(names, row, strict=True)),
+        }
+        lines.append(_ENCODE_FEATURE(feature))
+    if lines:
+        handle.write("\n" + ",\n".join(lines))
     handle.write("\n]}\n")
 
 
