@@ -100,6 +100,19 @@ class Strings:
             self.values.append(key)
         return found
 
+    def refs(self, values: list[Any]) -> list[int]:
+        """Return the index of each of ``values``, in order (as :meth:`ref` one by one)."""
+        index, table = self._index, self.values
+        found: list[int] = []
+        for value in values:
+            key = value if type(value) is str else text(value)
+            at = index.get(key)
+            if at is None:
+                at = index[key] = len(table)
+                table.append(key)
+            found.append(at)
+        return found
+
 
 def document(
     model: Model,
@@ -228,32 +241,45 @@ def _claims(
     figure_rank = {f: i for i, f in enumerate(FIGURE_KINDS)}
     role_rank = {r: i for i, r in enumerate(ROLES)}
     kind_rank = {k: i for i, k in enumerate(KIND_LABELS)}
-    columns: dict[str, list[Any]] = {
-        k: [] for k in ("cl0", "f", "ro", "lo", "hi", "q", "who", "kd", "a", "sent")
-    }
-    ref = strings.ref
+    # Claims from one sentence sit together, so the popup quotes it once.
+    sort_key = list(
+        zip(
+            article, sentence, [figure_rank.get(f, 99) for f in figure],
+            [role_rank.get(r, 99) for r in role], claim_id, strict=True,
+        )
+    )  # fmt: skip
+    # The claims' row numbers in drawing order; cl0[i] is incident i's first.
+    order: list[int] = []
+    first: list[int] = []
     for row in rows:
-        columns["cl0"].append(len(columns["f"]))
+        first.append(len(order))
         group = by_incident.get(row["incident_id"], [])
-        # Claims from one sentence sit together, so the popup quotes it once.
-        group.sort(
-            key=lambda i: (
-                article[i], sentence[i], figure_rank.get(figure[i], 99),
-                role_rank.get(role[i], 99), claim_id[i],
-            )
-        )  # fmt: skip
-        for i in group:
-            columns["f"].append(figure_rank.get(figure[i], 0))
-            columns["ro"].append(role_rank.get(role[i], len(ROLES) - 1))
-            columns["lo"].append(integer(low[i]))
-            columns["hi"].append(integer(high[i]))
-            columns["q"].append(ref(qualifier[i]))
-            columns["who"].append(ref(_who(claimant[i])))
-            columns["kd"].append(kind_rank.get(kind[i], 3))
-            columns["a"].append(articles.get(article[i], -1))
-            columns["sent"].append(ref(sentence[i]))
-    columns["cl0"].append(len(columns["f"]))
-    return columns
+        group.sort(key=sort_key.__getitem__)
+        order.extend(group)
+    first.append(len(order))
+    # Each claim's qualifier, claimant and sentence, in the order a popup reads
+    # them: the string table numbers them as it first meets them.
+    texts: list[Any] = []
+    for i in order:
+        texts += (qualifier[i], _who(claimant[i]), sentence[i])
+    refs = strings.refs(texts)
+    return {
+        "cl0": first,
+        "f": [figure_rank.get(figure[i], 0) for i in order],
+        "ro": [role_rank.get(role[i], len(ROLES) - 1) for i in order],
+        "lo": [_count(low[i]) for i in order],
+        "hi": [_count(high[i]) for i in order],
+        "q": refs[0::3],
+        "who": refs[1::3],
+        "kd": [kind_rank.get(kind[i], 3) for i in order],
+        "a": [articles.get(article[i], -1) for i in order],
+        "sent": refs[2::3],
+    }
+
+
+def _count(value: Any) -> int | None:
+    """:func:`geo.columns.integer`, with a plain int passed straight through."""
+    return value if type(value) is int else integer(value)
 
 
 def _articles(model: Model, strings: Strings, articles: dict[str, int]) -> dict[str, list[int]]:
