@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISLNK
@@ -104,20 +104,21 @@ def scan(store: Store, files: Iterable[Path], known_keys: Mapping[Path, str] | N
 
 def rescan(
     store: Store,
-    files: Iterable[Path],
     earlier: Scan | None,
-    known_keys: Mapping[Path, str] | None = None,
+    files: Callable[[], tuple[Iterable[Path], Mapping[Path, str] | None]],
 ) -> Scan:
     """``earlier``, while the store has not been written since it was taken; else a new scan.
 
     A build with something to do has scanned its files once already, to
     find that out (outside its transaction).  The files may have changed
     since, but a file is read as it is, and a change recorded late is found
-    by the next build; what must not have moved is the store.
+    by the next build; what must not have moved is the store.  ``files``
+    gives the files and their known keys (as :func:`scan` takes them) when
+    they are scanned again.
     """
     if earlier is not None and earlier.generation == store.generation():
         return earlier
-    return scan(store, files, known_keys)
+    return scan(store, *files())
 
 
 def record(

@@ -201,6 +201,10 @@ class Forked(_Child):
     def __enter__(self) -> Forked:
         return self
 
+    def done(self) -> bool:
+        """True once :meth:`result` would not wait."""
+        return self._here is not None or self._connection.poll()
+
     def result(self) -> Any:
         """The function's value; its exception is raised here."""
         if self._here is None:

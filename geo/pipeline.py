@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -24,7 +25,8 @@ from urllib.parse import urlsplit
 
 from geo import __version__, _incremental
 from geo._faults import checkpoint
-from geo._parallel import Extractor, Helper
+from geo._files import Skipped
+from geo._parallel import Extractor, Forked, Helper
 from geo.articles import ARTICLE_SUFFIXES, ArticleError, Inputs, find_inputs, read_article
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
@@ -273,38 +275,50 @@ def build(
         raise ValueError(f"jobs must be at least 1, got {jobs}; pass 1 to extract in this process")
     paths = paths or [SAMPLE_ARTICLES]
     stage = on_stage or (lambda name: None)
-    inputs = find_inputs(paths)
-    files, unreadable = inputs.files, inputs.skipped
-    for item in unreadable:
-        logger.warning("skipped %s", item)
     out = Path(out_dir)
     store_file = Path(store_path) if store_path else out / STORE_NAME
-    # Nothing to read and nothing stored: say what was found, write nothing.  (An
-    # emptied folder over a filled store is a re-run: --prune retracts its articles.)
-    # The store is asked first, so a re-run opens no article file here; any()
-    # stops at the first readable file.
-    if (rebuild or not _stores_articles(store_file)) and not any(
-        _why_unreadable(path) is None for path in files
-    ):
-        raise NoReadableArticleError(_nothing_readable(paths, inputs))
     map_options = map_options or MapOptions()
     region = resources.region if resources else region
     outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
-    # Nothing new since a complete build: nothing loaded or merged, no output written.
-    scanned = None
-    if not (rebuild or online):
-        unchanged, scanned = _unchanged_build(
-            store_file, inputs, outputs_key, resources, prune=prune, out=out
-        )
-        if unchanged is not None:
-            return unchanged
+    # The files are found and compared with the store in a process forked now,
+    # while this one imports what a build with something to do needs.
+    with Forked(
+        _survey,
+        paths,
+        store_file,
+        outputs_key,
+        resources,
+        rebuild=rebuild,
+        check=not (rebuild or online),
+        prune=prune,
+        out=out,
+        check_store=jobs > 1,  # in the survey's process, while this one imports
+        parallel=jobs > 1,
+    ) as surveying:
+        if jobs > 1:
+            _import_for_work(surveying)
+        survey = surveying.result()
+    for note in survey.notes:
+        logger.info("%s", note)
+    for item in survey.skipped:
+        logger.warning("skipped %s", item)
+    if survey.nothing_readable:
+        raise NoReadableArticleError(survey.nothing_readable)
+    if survey.unchanged is not None:
+        for reason in survey.scan.unreadable.values() if survey.scan else ():
+            logger.warning("skipped %s", reason)
+        return survey.unchanged
+    scanned = survey.scan
     # The static image is drawn in a second process (--jobs above 1), started now
     # so that its imports are done while this one loads and merges.
     from geo.exports import Underway
     from geo.static import DRAWING_MODULES
 
     with Helper(DRAWING_MODULES, parallel=jobs > 1) as drawer, contextlib.ExitStack() as later:
-        checked = IntegrityCheck(store_file)  # while the resources load
+        if survey.sound is None:
+            checked = IntegrityCheck(store_file)  # while the resources load
+        else:
+            checked = IntegrityCheck.answered(survey.sound)
         resources = resources or load_resources(region=region)
         # A build is one unit (geo.publish): the output folder stays locked until
         # its files are in place, and what they owe is committed with the store.
@@ -332,7 +346,7 @@ def build(
                 reextracted = _reextract(store, resources, jobs=jobs) if _stale(store) else 0
                 store.set_meta("extractor", extractor_fingerprint())
                 stage(BUILD_STAGES[0])
-                scan = _incremental.rescan(store, files, scanned, inputs.keys)
+                scan = _incremental.rescan(store, scanned, lambda: (survey.files, survey.path_keys))
                 wrap = progress or (lambda items, total: items)
                 ingest = _ingest(store, scan, resources, wrap, jobs=jobs)
                 pruned = _prune(store) if prune else []
@@ -386,12 +400,15 @@ def build(
                     boundary_file=resources.boundary_file,
                 )
     return BuildResult(
-        n_files=len(files),
+        n_files=survey.n_files,
         n_new=len(ingest.new),
         n_known=ingest.known,
-        skipped=(*(str(item.path) for item in unreadable), *ingest.skipped),
-        skip_reasons={**{str(item.path): item.reason for item in unreadable}, **ingest.skipped},
-        ignored=inputs.ignored,
+        skipped=(*(str(item.path) for item in survey.skipped), *ingest.skipped),
+        skip_reasons={
+            **{str(item.path): item.reason for item in survey.skipped},
+            **ingest.skipped,
+        },
+        ignored=survey.ignored,
         unresolved=tuple(unresolved),
         store=store_file,
         n_incidents=len(model.incidents),
@@ -478,6 +495,100 @@ class _Ingest:
 INGEST_BATCH = 256
 
 
+@dataclass(frozen=True)
+class _Survey:
+    """What a build finds before it loads anything (:func:`_survey`).
+
+    Small enough to come back from a forked process at once: the files as
+    one text (a list of 10,000 paths takes longer to unpickle than to find).
+    """
+
+    n_files: int
+    joined_files: str
+    #: Each file's resolved path (:attr:`geo.articles.Inputs.keys`), by its path as text.
+    keys: dict[str, str]
+    skipped: list[Skipped]
+    ignored: dict[str, int]
+    #: Why the build has work to do, or that it has none, for the log.
+    notes: list[str] = field(default_factory=list)
+    #: The message of :class:`NoReadableArticleError`, when that is the answer.
+    nothing_readable: str = ""
+    unchanged: BuildResult | None = None
+    scan: _incremental.Scan | None = None
+    #: Whether ``PRAGMA integrity_check`` found the store sound, when the survey ran it.
+    sound: bool | None = None
+
+    @property
+    def files(self) -> list[Path]:
+        """The article files found, in order."""
+        return [Path(p) for p in self.joined_files.split("\0")] if self.n_files else []
+
+    @property
+    def path_keys(self) -> dict[Path, str]:
+        """:attr:`keys` by Path."""
+        return {Path(p): key for p, key in self.keys.items()}
+
+
+def _survey(
+    paths: Sequence[str | Path],
+    store_file: Path,
+    key: str,
+    resources: Resources | None,
+    *,
+    rebuild: bool,
+    check: bool,
+    prune: bool,
+    out: Path,
+    check_store: bool = False,
+) -> _Survey:
+    """Find the article files, and the result of the build when it has nothing to do.
+
+    With ``check``, the files are compared with the store
+    (:func:`_unchanged_build`); their scan is kept for the build.  With
+    ``check_store``, a build with something to do also has its store's
+    integrity checked (:class:`geo.store.IntegrityCheck`).  Nothing is
+    written, and nothing is logged: the build logs what it says.
+    """
+    inputs = find_inputs(paths)
+    survey = _Survey(
+        len(inputs.files),
+        "\0".join(map(str, inputs.files)),
+        {str(path): key for path, key in inputs.keys.items()},
+        inputs.skipped,
+        inputs.ignored,
+    )
+    # Nothing to read and nothing stored: say what was found, write nothing.  (An
+    # emptied folder over a filled store is a re-run: --prune retracts its articles.)
+    # The store is asked first, so a re-run opens no article file here; any()
+    # stops at the first readable file.
+    if (rebuild or not _stores_articles(store_file)) and not any(
+        _why_unreadable(path) is None for path in inputs.files
+    ):
+        return replace(survey, nothing_readable=_nothing_readable(paths, inputs))
+    if check:
+        note, unchanged, scan = _unchanged_build(
+            store_file, inputs, key, resources, prune=prune, out=out
+        )
+        if unchanged is not None:
+            return replace(survey, notes=[note] if note else [], unchanged=unchanged, scan=scan)
+        survey = replace(survey, notes=[note] if note else [], scan=scan)
+    if check_store and store_file.is_file():
+        survey = replace(survey, sound=IntegrityCheck(store_file, threaded=False).sound())
+    return survey
+
+
+def _import_for_work(surveying: Forked) -> None:
+    """Import what a build with work to do needs, unless the survey says it has none."""
+    for module in _WORK_MODULES:
+        if surveying.done():
+            break
+        importlib.import_module(module)
+
+
+#: What a build with work to do imports first (pandas, geopandas, the exports).
+_WORK_MODULES = ("numpy", "pandas", "shapely", "geopandas", "geo.model", "geo.exports")
+
+
 def _unchanged_build(
     store_file: Path,
     inputs: Inputs,
@@ -486,11 +597,12 @@ def _unchanged_build(
     *,
     prune: bool,
     out: Path,
-) -> tuple[BuildResult | None, _incremental.Scan | None]:
+) -> tuple[str, BuildResult | None, _incremental.Scan | None]:
     """The result of a build with nothing to do, or None when there is something.
 
-    Returned with the scan of the files, when it got that far (the build
-    then need not scan them again: :func:`geo._incremental.rescan`).
+    Returned after why a build is needed (or ""), with the scan of the
+    files when it got that far (the build then need not scan them again:
+    :func:`geo._incremental.rescan`).
 
     Nothing to do: every file is as it was read, the extractor is the same,
     the last build wrote all its outputs with the same code and options, no
@@ -498,29 +610,23 @@ def _unchanged_build(
     ``prune``) no stored article's file is gone.
     """
     if not store_file.exists():
-        return None, None
+        return "", None, None
     if OutputFolder.has_leftovers(out):
-        logger.info("a build: an earlier one left its outputs owed in %s", out)
-        return None, None
+        return f"a build: an earlier one left its outputs owed in {out}", None, None
     with Store(store_file) as store:
         if store.get_meta("extractor") != extractor_fingerprint():
-            logger.info("a build: the store was read by another version of the extractor")
-            return None, None
+            return "a build: the store was read by another version of the extractor", None, None
         boundaries = resources.boundaries if resources else None
         written = _incremental.written_outputs(store, key, boundaries=boundaries)
         if written is None:
-            logger.info("a build: the outputs are missing, or were written with other settings")
-            return None, None
+            why = "a build: the outputs are missing, or were written with other settings"
+            return why, None, None
         scan = _incremental.scan(store, inputs.files, inputs.keys)
         if not scan.nothing_new:
-            logger.info("a build: %d file(s) new or changed", len(scan.changed))
-            return None, scan
+            return f"a build: {len(scan.changed)} file(s) new or changed", None, scan
         if prune and any(not Path(p).exists() for p in store.article_paths().values()):
-            logger.info("a build: --prune, and a stored article's file is gone")
-            return None, scan
+            return "a build: --prune, and a stored article's file is gone", None, scan
         n_incidents, n_claims = store.counts()
-    for reason in scan.unreadable.values():
-        logger.warning("skipped %s", reason)
     changes = describe_changes(
         old_incidents=[], new_incidents=[], old_claims=[], new_claims=[], new_articles=[]
     )
@@ -538,7 +644,7 @@ def _unchanged_build(
         boundaries=written[1],
         changes=changes,
     )
-    return result, scan
+    return "", result, scan
 
 
 def _ingest(

@@ -164,19 +164,32 @@ class FileStat(NamedTuple):
 
 
 class IntegrityCheck:
-    """``PRAGMA integrity_check`` of a store file, started now in a thread.
+    """``PRAGMA integrity_check`` of a store file, started now in a thread (or run at once).
 
     SQLite reads the file without holding the GIL, so a build checks its
     store while it loads the gazetteer (0.05 s at 10,000 articles), and
     :func:`open_store` takes the answer.  Only a clean bill is taken: on
     anything else (no file, an error, a fault) the store is checked again
-    when opened, as it would have been, and the error says why.
+    when opened, as it would have been, and the error says why.  With
+    ``threaded`` false the check runs before the constructor returns (a
+    build's survey runs it so, in its own process).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, threaded: bool = True) -> None:
         self._sound = False
+        self._thread: threading.Thread | None = None
+        if not threaded:
+            self._run(Path(path))
+            return
         self._thread = threading.Thread(target=self._run, args=(Path(path),), daemon=True)
         self._thread.start()
+
+    @classmethod
+    def answered(cls, sound: bool) -> IntegrityCheck:
+        """A check run elsewhere (another process) that found the store ``sound``, or not."""
+        check = cls.__new__(cls)
+        check._sound, check._thread = sound, None
+        return check
 
     def _run(self, path: Path) -> None:
         if not path.is_file():
@@ -190,7 +203,8 @@ class IntegrityCheck:
 
     def sound(self) -> bool:
         """Wait for the check; True when it found the store sound."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         return self._sound
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from geo import _incremental, _parallel, exports, pipeline
 from geo.options import MapOptions
-from geo.pipeline import build
+from geo.pipeline import STORE_NAME, build
 from geo.store import Store
 
 _TOWNS = ("Quetta", "Turbat", "Gwadar", "Kalat", "Pasni", "Mastung", "Nushki", "Panjgur")
@@ -55,11 +55,11 @@ def _built(tmp_path: Path, resources, count: int):
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    """The output files (not the store, nor the publishing's hidden record of its token)."""
+    """The output files (not the store and its columns, nor the publishing's hidden record)."""
     return {
         p.name: p.read_bytes()
         for p in sorted(out.iterdir())
-        if p.suffix != ".db" and not p.name.startswith(".")
+        if not p.name.startswith((STORE_NAME, "."))
     }
 
 
@@ -398,3 +398,53 @@ def test_a_build_draws_the_same_image_whether_it_located_the_incidents_first(
     assert starts == ["Places", "Model"]
     assert early.n_incidents == late.n_incidents > 0
     assert _outputs(tmp_path / "late") == _outputs(tmp_path / "early")
+
+
+def test_a_survey_in_a_forked_process_answers_as_one_here(resources, tmp_path, caplog):
+    """jobs=2 finds and checks the files in a forked process: same answers, logged here."""
+    folder, out, _ = _built(tmp_path, resources, 3)
+    (folder / "broken.txt").write_bytes(b"\x00\x01\x02binary" * 100)
+    _age(folder)
+    build([folder], out_dir=out, resources=resources)  # reads the broken file once
+    answers = {}
+    for jobs in (1, 2):
+        caplog.clear()
+        answers[jobs] = build([folder], out_dir=out, resources=resources, jobs=jobs)
+        assert "broken.txt" in caplog.text  # a warning of the survey, said in this process
+    assert answers[2] == answers[1]
+    assert (answers[2].n_new, answers[2].n_known, answers[2].n_files) == (0, 3, 4)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.pdf").write_bytes(b"%PDF")
+    messages = set()
+    for jobs in (1, 2):
+        with pytest.raises(pipeline.NoReadableArticleError) as raised:
+            build([empty], out_dir=tmp_path / f"none{jobs}", resources=resources, jobs=jobs)
+        messages.add(str(raised.value).replace(f"none{jobs}", "none"))
+    assert len(messages) == 1 and "1 .pdf" in messages.pop()
+
+
+def test_a_damaged_store_is_found_by_the_survey_in_a_forked_process(resources, tmp_path):
+    from geo.store import StoreDamagedError
+
+    folder, out, _ = _built(tmp_path, resources, 3)
+    _write(folder, [3])
+    _age(folder)
+    store = out / STORE_NAME
+    data = bytearray(store.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 4096] = b"\xff" * 4096  # a page of garbage
+    store.write_bytes(bytes(data))
+
+    def survey(path: Path):
+        return pipeline._survey(
+            [folder], path, "key", resources, rebuild=False, check=True, prune=False, out=out,
+            check_store=True,
+        )  # fmt: skip
+
+    assert survey(store).sound is False
+    assert survey(tmp_path / "absent.db").sound is None  # nothing to check: the build makes it
+    with pytest.raises(StoreDamagedError):
+        build([folder], out_dir=out, resources=resources, jobs=2)
+    sound = _built(tmp_path / "again", resources, 2)[1] / STORE_NAME
+    assert survey(sound).sound is True

@@ -11,7 +11,7 @@ import pytest
 
 from geo import _incremental, _merged
 from geo.incidents import merge_links, merge_reports
-from geo.pipeline import build
+from geo.pipeline import STORE_NAME, build
 from geo.records import Place, Report
 
 # Places of two districts, a district itself, a locality at a town's point, and one
@@ -108,7 +108,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {
         p.name: p.read_bytes()
         for p in sorted(out.iterdir())
-        if p.suffix != ".db" and not p.name.startswith(".") and p.name not in skip
+        if not p.name.startswith((STORE_NAME, ".")) and p.name not in skip
     }
 
 
