@@ -4,7 +4,7 @@ Three shapes of work are spread: extraction (:class:`Extractor`); one long
 step beside the rest, in a process started early (:class:`Helper`: the
 static images are drawn while the store is updated and the other outputs
 are written); and a step forked when its input is ready (:class:`Forked`:
-the GeoPackage and the claims table are made while the store is updated
+the GeoPackage and the big tables are made while the store is updated
 and the other outputs are made).
 
 Extraction is a pure function of one article and the loaded resources, so

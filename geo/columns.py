@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pandas as pd
@@ -94,6 +94,16 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     names = list(frame.columns)
     columns = [listed(frame[name]) for name in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def row_tuples(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """``frame.itertuples(index=False, name=None)``, read column by column.
+
+    pandas walks an extension column (a count, a string) one boxed cell at a
+    time there; :func:`listed` converts each column at once.  A missing
+    count is ``None``.
+    """
+    return zip(*(listed(frame[name]) for name in frame.columns), strict=True)
 
 
 def listed(column: pd.Series) -> list[Any]:

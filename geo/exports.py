@@ -113,8 +113,8 @@ def write_outputs(
         The maps' title.
     parallel : bool, default False
         Use two more processes: one draws the static images, one writes
-        the GeoPackage and makes the claims table, while this one makes the
-        other tables and the HTML map (the bytes are the same).
+        the GeoPackage and makes the claims and incidents tables, while this
+        one makes the other outputs and the HTML map (the bytes are the same).
     helper : geo._parallel.Helper, optional
         The process for the drawing, started earlier by the caller with
         :data:`geo.static.DRAWING_MODULES` (its imports are done by now);
@@ -122,8 +122,8 @@ def write_outputs(
     underway : Underway, optional
         Those outputs already being made (:class:`Underway`): a build starts
         the drawing as soon as its incidents are located and the GeoPackage
-        and claims table as soon as its model is made, before it updates the
-        store.  It must have been started for ``model``.
+        and the big tables as soon as its model is made, before it updates
+        the store.  It must have been started for ``model``.
 
     Returns
     -------
@@ -154,8 +154,9 @@ def write_outputs(
         return _write_all(folder, model, options, title, underway)
 
 
-#: The outputs :func:`start_outputs` makes away from the HTML map, as text.
-_MADE_AWAY = ("claims.csv",)
+#: The outputs :func:`start_outputs` makes away from the HTML map, as text: the
+#: tables that make both processes end about together at 10,000 articles.
+_MADE_AWAY = ("claims.csv", "incidents.csv")
 
 
 class Underway(contextlib.ExitStack):
@@ -164,7 +165,7 @@ class Underway(contextlib.ExitStack):
     Started in two steps, each as soon as what it reads is known:
     :meth:`start_drawing` (the static images read only the incidents'
     places, :class:`geo.model.Places`) and :meth:`start_tables` (the
-    GeoPackage and the claims table read the whole model).  :meth:`images`
+    GeoPackage and the big tables read the whole model).  :meth:`images`
     and :meth:`tables` wait for them.  Leaving the context stops what still
     runs and removes the temporary GeoPackage unless it was moved into place.
     """
@@ -221,8 +222,8 @@ def start_outputs(
     The images are drawn in ``helper``; with ``parallel``, a process forked
     now (it starts from this one's memory: the model is not copied) writes
     the GeoPackage into a temporary file in the folder ``near`` and makes
-    the claims table (the biggest).  Enter the result as a
-    context manager, and pass it to :func:`write_outputs`.
+    the claims and incidents tables (:data:`_MADE_AWAY`).  Enter the result
+    as a context manager, and pass it to :func:`write_outputs`.
     """
     underway = Underway()
     try:
@@ -239,7 +240,10 @@ def _away(model: Model, gpkg: Path) -> dict[str, str]:
     from geo.gpkg import write_geopackage
 
     write_geopackage(gpkg, model)
-    return {"claims.csv": csv_text(model.claims, CLAIM_COLUMNS)}
+    return {
+        "claims.csv": csv_text(model.claims, CLAIM_COLUMNS),
+        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
+    }
 
 
 def _write_all(
@@ -253,7 +257,6 @@ def _write_all(
     from geo.webmap import fragment_text, map_document, page_text
 
     texts = {
-        "incidents.csv": csv_text(model.incidents, INCIDENT_COLUMNS),
         "districts.csv": csv_text(model.districts, DISTRICT_COLUMNS),
         "areas.csv": csv_text(model.areas, AREA_COLUMNS),
         "incidents.geojson": geojson_text(model.incidents),

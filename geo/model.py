@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.classes import Classes, class_breaks
-from geo.columns import empty_table, listed, text, typed_table, value_or_none
+from geo.columns import empty_table, listed, row_tuples, text, typed_table, value_or_none
 from geo.districts import province_outline
 from geo.incidents import reconcile
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
@@ -527,11 +527,7 @@ def _sum(values: Sequence[Any]) -> int | None:
 def _district_totals(
     points: pd.DataFrame, tolls: pd.DataFrame
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    side = {
-        (i, r): (lo, be, hi)
-        for i, f, r, lo, be, hi in tolls.itertuples(index=False)
-        if f == "killed"
-    }
+    side = {(i, r): (lo, be, hi) for i, f, r, lo, be, hi in row_tuples(tolls) if f == "killed"}
     # Read column by column (a build has thousands of incidents), grouped by row number.
     column = {name: listed(points[name]) for name in _TOTALLED}
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)

@@ -353,7 +353,7 @@ def build(
                 stage(BUILD_STAGES[1])
                 # The longest outputs are made by two more processes: the static
                 # images as soon as the incidents are located, the GeoPackage and the
-                # claims table once the model is made, while the store is updated.
+                # big tables once the model is made, while the store is updated.
                 underway = later.enter_context(Underway())
                 title = _title(resources)
                 model = _frames(
@@ -469,7 +469,7 @@ def _write_outputs(
     """Write every output file into ``folder``; return ``{file name: path}``.
 
     ``underway`` are the outputs started as soon as the model was made
-    (the static images, the GeoPackage, the claims table): this process
+    (the static images, the GeoPackage, the big tables): this process
     makes the rest.
     """
     from geo.exports import write_outputs

@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from geo.classes import class_colour
-from geo.columns import integer, records, text
+from geo.columns import integer, records, row_tuples, text
 from geo.model import Model
 from geo.records import ATTACK_TYPES, FIGURE_KINDS, ROLES
 from geo.schema import ROLE_LABELS, TYPE_COLOURS, TYPE_LABELS
@@ -189,7 +189,7 @@ def _incidents(
 ) -> dict[str, list[Any]]:
     tolls: dict[str, list[int | None]] = {}
     role_index = {r: i for i, r in enumerate(ROLES)}
-    for incident_id, figure, role, low, best, high in model.tolls.itertuples(index=False):
+    for incident_id, figure, role, low, best, high in row_tuples(model.tolls):
         if figure == "killed":
             tolls.setdefault(incident_id, []).extend(
                 [role_index[role], integer(low), integer(best), integer(high)]
