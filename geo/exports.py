@@ -438,7 +438,8 @@ def _cells(values: list[Any], kind: str) -> list[str]:
     if kind == "str" and set(map(type, values)) <= {str}:
         # Most text columns (ids, dates, names) need nothing: one search over
         # the whole column says so, where a search per cell would take longer.
-        if not _PLAIN_COLUMN.search("\0".join(values)):
+        joined = "\0" + "\0".join(values)
+        if not any(mark in joined for mark in _NOT_PLAIN):
             return list(values)
         return [_text_cell(v) if v else v for v in values]
     if kind == "int":  # whole numbers need no quotes; a missing one is ""
@@ -449,8 +450,10 @@ def _cells(values: list[Any], kind: str) -> list[str]:
 #: The characters that make a cell start a formula, or need quotes.
 _FIRST_OF_FORMULA = frozenset("".join(FORMULA_STARTS))
 _NEEDS_QUOTES = re.compile(r'[,"\n\r]')
-#: In a column's cells joined by NUL: a cell that needs quotes or neutralising.
-_PLAIN_COLUMN = re.compile(r'[,"\n\r]|(?:^|\0)[=+\-@\t]')
+#: In a column's cells joined by NUL (and one before the first): what marks a
+#: cell that needs quotes or neutralising.  Substring tests, each one fast
+#: search of the text, are several times faster than one regular expression.
+_NOT_PLAIN = (",", '"', "\n", "\r", *("\0" + start for start in FORMULA_STARTS))
 
 
 def _text_cell(value: str) -> str:

@@ -287,12 +287,12 @@ def _articles(model: Model, strings: Strings, articles: dict[str, int]) -> dict[
     table = model.articles
     href = [u if u.lower().startswith(("http://", "https://")) else "" for u in table["url"]]
     return {
-        "id": [strings.ref(v) for v in table["article_id"]],
-        "outlet": [strings.ref(v) for v in table["outlet"]],
-        "pub": [strings.ref(v) for v in table["published"]],
-        "title": [strings.ref(v) for v in table["title"]],
-        "file": [strings.ref(v) for v in table["file"]],
-        "href": [strings.ref(v) for v in href],
+        "id": strings.refs(table["article_id"].tolist()),
+        "outlet": strings.refs(table["outlet"].tolist()),
+        "pub": strings.refs(table["published"].tolist()),
+        "title": strings.refs(table["title"].tolist()),
+        "file": strings.refs(table["file"].tolist()),
+        "href": strings.refs(href),
     }
 
 
