@@ -198,6 +198,8 @@ def _child(args: argparse.Namespace) -> int:
     # The process then ends as the command's does (an older checkout may not say how).
     from geo import cli
 
+    if hasattr(cli, "end_process"):
+        cli.end_process(0)
     getattr(cli, "leave_objects_to_exit", lambda: None)()
     return 0
 

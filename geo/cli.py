@@ -9,13 +9,14 @@ one clear line and a non-zero exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from geo import __version__
 
@@ -553,24 +554,26 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def run() -> None:
-    """The ``incidentmap`` command: :func:`main`, then exit with its code."""
-    code = main()
-    leave_objects_to_exit()
-    sys.exit(code)
+    """The ``incidentmap`` command: :func:`main`, then end the process with its code."""
+    end_process(main())
 
 
-def leave_objects_to_exit() -> None:
-    """Let the process end without collecting the objects it holds now.
+def end_process(code: int) -> NoReturn:
+    """End this process now with ``code``: what it wrote flushed, Python's teardown skipped.
 
-    At exit, Python's collector walks every container object once more,
-    only for the process to end: after a build over 10,000 articles that
-    took about 0.1 s of 2.4.  :func:`gc.freeze` takes them out of its view;
-    exit handlers, flushing and closing still run as usual.  For the end of
-    a process only: objects frozen are never collected.
+    After a build over 10,000 articles, tearing the interpreter down (every
+    module cleared, 200 MB of objects freed one by one, after a last
+    collection) took about 0.06 s; the operating system frees the memory at
+    once.  The command has closed every file it wrote by now; the logging
+    handlers and the standard streams are flushed here.  A reader that has
+    gone away (``| head``) is not the command's failure: its code stands.
+    For the end of a command only: no exit handler runs.
     """
-    import gc
-
-    gc.freeze()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -399,17 +399,43 @@ def test_build_jobs_must_be_a_whole_number_of_processes(value, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_the_command_exits_with_mains_code_leaving_its_objects_to_the_exit(monkeypatch):
-    import gc
+def test_the_command_ends_at_once_with_mains_code_and_its_output_flushed():
+    import os
+    import subprocess
+    import sys
 
-    from geo import cli
+    code = (
+        "import sys\n"
+        "from geo import cli\n"
+        "def main():\n"
+        "    sys.stdout.write('said, not yet flushed')\n"
+        "    sys.stderr.write('warned')\n"
+        "    return 3\n"
+        "cli.main = main\n"
+        "cli.run()\n"
+        "print('never reached')\n"
+    )
+    # Buffered output, as a command's usually is: what it wrote is flushed at its end.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "said, not yet flushed", "warned")
 
-    frozen = []
-    monkeypatch.setattr(cli, "main", lambda: 3)
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    with pytest.raises(SystemExit) as leaving:
-        cli.run()
-    assert (leaving.value.code, frozen) == (3, [True])
+    # A reader gone away (as | head leaves it) ends the command quietly, with its code:
+    # the command writes only once its stdout is closed (it waits for its stdin).
+    waiting = code.replace("    sys.stdout.write", "    sys.stdin.read()\n    sys.stdout.write")
+    piped = subprocess.Popen(
+        [sys.executable, "-c", waiting],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert piped.stdin is not None and piped.stdout is not None and piped.stderr is not None
+    piped.stdout.close()
+    piped.stdin.close()
+    assert piped.wait() == 3
+    assert piped.stderr.read() == b"warned"
 
 
 def test_the_installed_command_is_run():
