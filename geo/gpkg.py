@@ -168,8 +168,9 @@ def _table_rows(path: Path, name: str, frame: pd.DataFrame, columns: Sequence[st
 def _sql_values(values: pd.Series, name: str) -> list[Any]:
     """A column's values for SQLite, as :func:`_field` gives them to GDAL."""
     data, mask = _field(values, name)
-    if column_type(name) == "date":
-        return [None if np.isnat(day) else str(day) for day in data]
+    if column_type(name) == "date":  # ISO days, converted at once
+        days, missing = np.datetime_as_string(data, unit="D").tolist(), np.isnat(data).tolist()
+        return [None if gone else day for day, gone in zip(days, missing, strict=True)]
     cells = data.tolist()
     if mask is None:
         return cells

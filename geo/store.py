@@ -122,9 +122,15 @@ CREATE TABLE IF NOT EXISTS merged (
     component TEXT PRIMARY KEY, articles TEXT NOT NULL, body TEXT NOT NULL
 );
 """
-#: Added within version 3 (a store made before gets it when first opened): a
-#: build reads the area figures twice, and without it SQLite reads every claim.
-_CLAIMS_SCOPE_INDEX = "CREATE INDEX IF NOT EXISTS claims_scope ON claims (scope);"
+#: Indexes added within version 3 (a store made before gets them when first
+#: opened), without which SQLite reads every claim: by the claims' scope (a
+#: build reads the area figures twice), and by their article (a group's
+#: claims, the claims of the articles a build changed, and each article
+#: deleted: SQLite looks up the claims it cascades to).
+_INDEXES = {
+    "claims_scope": "CREATE INDEX IF NOT EXISTS claims_scope ON claims (scope);",
+    "claims_article": "CREATE INDEX IF NOT EXISTS claims_article ON claims (article_id);",
+}
 #: Tables every store of version 1 or later has; a database without them is not a store.
 _CORE_TABLES = frozenset({"meta", "articles", "claims"})
 #: The meta key of the store's stamp: a random token drawn again by every
@@ -325,10 +331,11 @@ class Store:
         if version < SCHEMA_VERSION:
             # executescript commits first; the schema only adds missing tables.
             self._conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
-        if "claims_scope" not in tables:
-            # Read-only (or claims without a scope, as in the first stores): found without it.
-            with contextlib.suppress(sqlite3.OperationalError):
-                self._conn.execute(_CLAIMS_SCOPE_INDEX)
+        for name, sql in _INDEXES.items():
+            if name not in tables:
+                # Read-only (or claims without a scope, as in the first stores): read without it.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    self._conn.execute(sql)
 
     def __enter__(self) -> Store:
         """Return the store itself."""

@@ -513,9 +513,10 @@ def test_pending_incidents_given_as_stored_json_read_back_as_rows(path, body):
 
 
 def _drop_scope_index(path) -> None:
-    """Make the store one written before the index on the claims' scope was."""
+    """Make the store one written before the indexes on the claims' scope and article were."""
     with sqlite3.connect(path) as conn:
         conn.execute("DROP INDEX claims_scope")
+        conn.execute("DROP INDEX claims_article")
     conn.close()
 
 
@@ -529,12 +530,12 @@ def _indexes(path) -> set[str]:
 def test_a_store_made_before_the_scope_index_gets_it_when_opened(path):
     with Store(path) as store, store.transaction():
         store.add_article(ARTICLE, [_claim("C1", 3)], [])
-    assert "claims_scope" in _indexes(path)
+    assert {"claims_scope", "claims_article"} <= _indexes(path)
     _drop_scope_index(path)
 
     with Store(path) as store:
         assert [c.claim_id for c in store.claims(scope="incident")] == ["C1"]
-    assert "claims_scope" in _indexes(path)
+    assert {"claims_scope", "claims_article"} <= _indexes(path)
 
 
 def test_a_read_only_store_without_the_scope_index_is_read_without_it(path):
@@ -544,7 +545,7 @@ def test_a_read_only_store_without_the_scope_index_is_read_without_it(path):
 
     with read_only(path.parent), Store(path) as store:
         assert [c.claim_id for c in store.claims(scope="incident")] == ["C1"]
-    assert "claims_scope" not in _indexes(path)
+    assert not {"claims_scope", "claims_article"} & _indexes(path)
 
 
 def test_a_store_checked_sound_beforehand_is_not_checked_again(path, monkeypatch):
