@@ -280,24 +280,17 @@ def build(
     map_options = map_options or MapOptions()
     region = resources.region if resources else region
     outputs_key = _incremental.outputs_key((out.resolve(), map_options, region))
-    # The files are found and compared with the store in a process forked now,
-    # while this one imports what a build with something to do needs.
-    with Forked(
-        _survey,
+    survey = _surveyed(
         paths,
         store_file,
         outputs_key,
         resources,
-        rebuild=rebuild,
         check=not (rebuild or online),
+        rebuild=rebuild,
         prune=prune,
         out=out,
-        check_store=jobs > 1,  # in the survey's process, while this one imports
-        parallel=jobs > 1,
-    ) as surveying:
-        if jobs > 1:
-            _import_for_work(surveying)
-        survey = surveying.result()
+        jobs=jobs,
+    )
     for note in survey.notes:
         logger.info("%s", note)
     for item in survey.skipped:
@@ -575,6 +568,42 @@ def _survey(
     if check_store and store_file.is_file():
         survey = replace(survey, sound=IntegrityCheck(store_file, threaded=False).sound())
     return survey
+
+
+def _surveyed(
+    paths: Sequence[str | Path],
+    store_file: Path,
+    key: str,
+    resources: Resources | None,
+    *,
+    check: bool,
+    rebuild: bool,
+    prune: bool,
+    out: Path,
+    jobs: int,
+) -> _Survey:
+    """:func:`_survey`; with ``jobs`` above 1, in a process forked now, store check included.
+
+    Meanwhile this process imports what a build with something to do needs
+    (at 10,000 articles the survey takes about 0.2 s, the imports 0.3 s).
+    """
+    parallel = jobs > 1
+    with Forked(
+        _survey,
+        paths,
+        store_file,
+        key,
+        resources,
+        rebuild=rebuild,
+        check=check,
+        prune=prune,
+        out=out,
+        check_store=parallel,
+        parallel=parallel,
+    ) as surveying:
+        if parallel:
+            _import_for_work(surveying)
+        return surveying.result()  # type: ignore[no-any-return]
 
 
 def _import_for_work(surveying: Forked) -> None:
