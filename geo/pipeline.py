@@ -17,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,7 +37,7 @@ from geo.options import MapOptions
 from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
 from geo.region import DEFAULT_REGION, Region
-from geo.store import SCHEMA_VERSION, IntegrityCheck, Store, open_store
+from geo.store import SCHEMA_VERSION, IntegrityCheck, Store, StoreError, open_store
 
 # geopandas, the map libraries and the extractors take most of a second to
 # import: they are imported where used, so a build with nothing new starts and
@@ -416,10 +417,14 @@ def build(
 
 
 def _stores_articles(store_file: Path) -> bool:
+    """True when the store holds articles, or cannot be read (the build then says why)."""
     if not store_file.is_file():
         return False
-    with Store(store_file) as store:
-        return bool(store.article_ids())
+    try:
+        with Store(store_file) as store:
+            return bool(store.article_ids())
+    except (sqlite3.DatabaseError, StoreError):
+        return True
 
 
 def _why_unreadable(path: Path) -> str | None:
@@ -559,9 +564,14 @@ def _survey(
     ):
         return replace(survey, nothing_readable=_nothing_readable(paths, inputs))
     if check:
-        note, unchanged, scan = _unchanged_build(
-            store_file, inputs, key, resources, prune=prune, out=out
-        )
+        try:
+            note, unchanged, scan = _unchanged_build(
+                store_file, inputs, key, resources, prune=prune, out=out
+            )
+        except (sqlite3.DatabaseError, StoreError) as exc:
+            # The build opens the store itself, and says what is wrong with it
+            # (damaged, locked, not a store), or sets it aside with --rebuild.
+            note, unchanged, scan = f"a build: the store could not be read ({exc})", None, None
         if unchanged is not None:
             return replace(survey, notes=[note] if note else [], unchanged=unchanged, scan=scan)
         survey = replace(survey, notes=[note] if note else [], scan=scan)
