@@ -195,34 +195,46 @@ def _incidents(
                 [role_index[role], integer(low), integer(best), integer(high)]
             )
     type_index = {t: i for i, t in enumerate(types)}
-    columns: dict[str, list[Any]] = {
-        k: []
-        for k in ("id", "lat", "lon", "t", "r", "place", "where", "date", "prec", "types",
-                  "target", "notes", "k", "kb", "x", "src")
-    }  # fmt: skip
-    for row, r in zip(rows, radius, strict=True):
-        units = [row["admin3"], row["admin2"], row["admin1"]]
+    # Each incident's texts in the order a popup reads them: the string table
+    # numbers them as it first meets them.
+    texts: list[Any] = []
+    for row in rows:
+        units = (row["admin3"], row["admin2"], row["admin1"])
         kinds = [t for t in row["attack_types"].split(";") if t]
-        sources = [articles.get(s.strip(), -1) for s in row["sources"].split(";") if s.strip()]
-        columns["id"].append(row["incident_id"])
-        columns["lat"].append(round(float(row["latitude"]), POINT_DECIMALS))
-        columns["lon"].append(round(float(row["longitude"]), POINT_DECIMALS))
-        columns["t"].append(type_index[row["primary_type"]])
-        columns["r"].append(r)
-        columns["place"].append(strings.ref(row["place"] or "Unnamed place"))
-        columns["where"].append(strings.ref(", ".join(u for u in units if u)))
-        columns["date"].append(strings.ref(row["event_date"]))
-        columns["prec"].append(strings.ref(row["date_precision"]))
-        columns["types"].append(strings.ref("; ".join(TYPE_LABELS.get(t, t) for t in kinds)))
-        columns["target"].append(strings.ref(row["target"]))
-        columns["notes"].append(strings.ref(row["notes"]))
-        columns["k"].append(tolls.get(row["incident_id"], []))
-        columns["kb"].append(
-            [integer(row[c]) for c in ("fatalities_low", "fatalities_best", "fatalities_high")]
+        texts += (
+            row["place"] or "Unnamed place",
+            ", ".join(u for u in units if u),
+            row["event_date"],
+            row["date_precision"],
+            "; ".join(TYPE_LABELS.get(t, t) for t in kinds),
+            row["target"],
+            row["notes"],
         )
-        columns["x"].append([integer(row["injured"]), integer(row["abducted"])])
-        columns["src"].append(sources)
-    return columns
+    refs = strings.refs(texts)
+    return {
+        "id": [row["incident_id"] for row in rows],
+        "lat": [round(float(row["latitude"]), POINT_DECIMALS) for row in rows],
+        "lon": [round(float(row["longitude"]), POINT_DECIMALS) for row in rows],
+        "t": [type_index[row["primary_type"]] for row in rows],
+        "r": list(radius),
+        "place": refs[0::7],
+        "where": refs[1::7],
+        "date": refs[2::7],
+        "prec": refs[3::7],
+        "types": refs[4::7],
+        "target": refs[5::7],
+        "notes": refs[6::7],
+        "k": [tolls.get(row["incident_id"], []) for row in rows],
+        "kb": [
+            [_count(row[c]) for c in ("fatalities_low", "fatalities_best", "fatalities_high")]
+            for row in rows
+        ],
+        "x": [[_count(row["injured"]), _count(row["abducted"])] for row in rows],
+        "src": [
+            [articles.get(s.strip(), -1) for s in row["sources"].split(";") if s.strip()]
+            for row in rows
+        ],
+    }
 
 
 def _claims(
