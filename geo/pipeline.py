@@ -572,9 +572,9 @@ def _survey(
             # The build opens the store itself, and says what is wrong with it
             # (damaged, locked, not a store), or sets it aside with --rebuild.
             note, unchanged, scan = f"a build: the store could not be read ({exc})", None, None
+        survey = replace(survey, notes=[note] if note else [], unchanged=unchanged, scan=scan)
         if unchanged is not None:
-            return replace(survey, notes=[note] if note else [], unchanged=unchanged, scan=scan)
-        survey = replace(survey, notes=[note] if note else [], scan=scan)
+            return survey
     if check_store and store_file.is_file():
         survey = replace(survey, sound=IntegrityCheck(store_file, threaded=False).sound())
     return survey
