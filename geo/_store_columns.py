@@ -8,7 +8,11 @@ beside the store (:func:`path_of`), under the store's *stamp*: a random
 token the store draws again whenever a transaction adds, replaces or removes
 articles (:meth:`geo.store.Store.transaction`).  The next transaction that
 begins at the stamp the file holds takes the columns from it, and reads from
-SQLite only the articles it has changed since (:func:`patched`).
+SQLite only the articles it has changed since (:func:`patched`).  At its
+commit it appends that change to the file (:func:`append`: a few kB, where
+the whole columns are 5 MB at 10,000 articles); a reader replays the changes
+in order, and after :data:`MAX_CHANGES` of them the columns are written
+whole again (:func:`save`).
 
 The file is a cache and nothing more: one that is missing, damaged, from
 another version of this format or of Python, or saved under another stamp,
