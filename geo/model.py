@@ -449,7 +449,9 @@ def _tolls(claims: pd.DataFrame, known: KnownTolls | None = None) -> pd.DataFram
 
 
 def _toll_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(TOLL_COLUMNS))
+    # Text as Python objects, as typed_column gives it: pandas's own string
+    # columns hand their cells out one at a time, several times slower.
+    frame = pd.DataFrame(rows, columns=list(TOLL_COLUMNS), dtype=object)
     for column in ("low", "best", "high"):
         frame[column] = frame[column].astype("Int64")
     return frame
