@@ -211,3 +211,19 @@ def test_the_static_image_reads_only_the_located_incidents(incidents, claims):
     model = aggregate(incidents, claims, polygons=polygons, province="Balochistan")
     places = locate(incidents, model.tolls, polygons=polygons, province="Balochistan")
     assert pickle.dumps(static_plan(places)) == pickle.dumps(static_plan(model))
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("in/kalat.md", "kalat.md"), ("in//kalat.md", "kalat.md"), ("in/./kalat.md", "kalat.md"),
+        ("./kalat.md", "kalat.md"), ("in/old/../kalat.md", "kalat.md"), ("in/kalat.", "kalat."),
+        ("in/.hidden", ".hidden"), ("/abs/kalat.txt", "kalat.txt"),
+        ("in\\win\\kalat.txt", "kalat.txt"), ("in/folder/", "folder"), ("kalat.md", "kalat.md"),
+        ("..", ".."),
+    ],
+)  # fmt: skip
+def test_an_article_is_shown_by_its_file_name_whatever_the_path(path, name):
+    from geo.model import _file_name
+
+    assert _file_name(path) == name
