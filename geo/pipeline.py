@@ -28,11 +28,10 @@ from geo import __version__, _incremental
 from geo._faults import checkpoint
 from geo._files import Skipped
 from geo._parallel import Extractor, Forked, Helper
+from geo._paths import PROJECT_DATA
 from geo.articles import ARTICLE_SUFFIXES, ArticleError, Inputs, find_inputs, read_article
 from geo.boundaries import DATA_ENV, is_shipped
 from geo.changes import describe_changes, has_changes
-from geo.gazetteer import PROJECT_DATA, Gazetteer, load_gazetteer
-from geo.lexicon import Lexicon, load_lexicon
 from geo.options import MapOptions
 from geo.publish import Debt, OutputFolder
 from geo.records import Article, Claim, Report, UnresolvedName
@@ -46,7 +45,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.exports import Underway
+    from geo.gazetteer import Gazetteer
     from geo.geocode import OnlineGeocoder
+    from geo.lexicon import Lexicon
     from geo.model import Model, Places
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,8 @@ def load_resources(
     fresh machine with no network draws districts.
     """
     from geo.districts import find_boundary_file, load_districts
+    from geo.gazetteer import load_gazetteer  # with rapidfuzz: not needed to find the files
+    from geo.lexicon import load_lexicon
 
     path = find_boundary_file(data_dir=data_dir)
     if is_shipped(path):
