@@ -614,14 +614,8 @@ class Store:
         # Read in the table's order and sorted here, the article's fields joined
         # from a dict: several times faster than SQLite's ORDER BY and JOIN,
         # which look up a row of each table per claim.
-        with contextlib.ExitStack() as stack:
-            where = ""
-            if articles is not None:
-                listed = stack.enter_context(self._listed(articles))
-                where = f" WHERE article_id IN (SELECT id FROM {listed})"
-            stored = self._conn.execute(
-                f"SELECT {_ARTICLE_FIELDS} FROM articles{where} ORDER BY article_id"
-            ).fetchall()
+        with self._of_articles(articles) as where:
+            stored = self._article_tuples(where)
             claim_rows = self._conn.execute(
                 "SELECT claim_id, scope, coalesce(area, ''), figure, role, value_low, "
                 "value_high, coalesce(qualifier, ''), coalesce(claimant, ''), "
@@ -665,18 +659,11 @@ class Store:
 
     def article_rows(self, articles: Iterable[str] | None = None) -> list[Article]:
         """Return the stored articles without their text (``text`` empty), by id."""
-        if articles is None:
-            rows = self._columns().articles if self._written is not None else None
-            if rows is None:
-                rows = self._conn.execute(
-                    f"SELECT {_ARTICLE_FIELDS} FROM articles ORDER BY article_id"
-                ).fetchall()
+        if articles is None and self._written is not None:
+            rows = self._columns().articles  # kept in the transaction (_columns)
         else:
-            with self._listed(articles) as listed:
-                rows = self._conn.execute(
-                    f"SELECT {_ARTICLE_FIELDS} FROM articles "
-                    f"WHERE article_id IN (SELECT id FROM {listed}) ORDER BY article_id"
-                ).fetchall()
+            with self._of_articles(articles) as where:
+                rows = self._article_tuples(where)
         return [
             Article(a, p, "", outlet or "", url or "", _date(pub), title or "")
             for a, p, outlet, url, pub, title in rows
@@ -707,6 +694,20 @@ class Store:
             self._conn.execute("DELETE FROM merged")
             return
         self._conn.executemany("DELETE FROM merged WHERE component = ?", [(c,) for c in components])
+
+    def _article_tuples(self, where: str) -> list[tuple[Any, ...]]:
+        """Each article's ``_ARTICLE_FIELDS`` (all, or those ``where`` selects), by id."""
+        query = f"SELECT {_ARTICLE_FIELDS} FROM articles{where} ORDER BY article_id"
+        return self._conn.execute(query).fetchall()
+
+    @contextlib.contextmanager
+    def _of_articles(self, articles: Iterable[str] | None) -> Iterator[str]:
+        """A ``WHERE`` clause keeping the rows of ``articles`` (none: "", every row)."""
+        if articles is None:
+            yield ""
+            return
+        with self._listed(articles) as listed:
+            yield f" WHERE article_id IN (SELECT id FROM {listed})"
 
     @contextlib.contextmanager
     def _listed(self, ids: Iterable[str]) -> Iterator[str]:
